@@ -1,0 +1,232 @@
+//! Keyword in context: every match of a set of patterns with its surrounding tokens.
+
+use rayon::prelude::*;
+
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::offsets::bytes_to_chars;
+use crate::pattern::{find_matches, Match, Patterns, TypeMatches};
+use crate::tokens::tokenize_document;
+
+/// Whether contexts (and phrases) may cross turn boundaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    /// Stay inside the turn (or the stretch of text outside turns) of the match.
+    Turn,
+    /// Stay inside the document.
+    Document,
+}
+
+impl Within {
+    /// Parses `"turn"` or `"document"`.
+    pub fn parse(s: &str) -> Result<Within> {
+        match s {
+            "turn" => Ok(Within::Turn),
+            "document" => Ok(Within::Document),
+            _ => Err(Error::invalid_argument(
+                "within",
+                format!("{s:?} is not one of 'turn', 'document'"),
+            )),
+        }
+    }
+}
+
+/// Which speakers' turns to search.
+#[derive(Debug, Clone, Default)]
+pub struct SpeakerFilter {
+    /// `allowed[s]` for each speaker index of the corpus; `None` allows every turn and the text
+    /// outside turns.
+    pub allowed: Option<Vec<bool>>,
+}
+
+impl SpeakerFilter {
+    fn allows(&self, corpus: &Corpus, doc: usize, turn: Option<u32>) -> bool {
+        match &self.allowed {
+            None => true,
+            Some(allowed) => turn
+                .and_then(|t| corpus.docs()[doc].turns[t as usize].speaker)
+                .is_some_and(|s| allowed[s as usize]),
+        }
+    }
+}
+
+/// Options of [`kwic`].
+#[derive(Debug, Clone)]
+pub struct KwicOptions {
+    /// Tokens of context on each side.
+    pub window: u32,
+    /// Unit that contexts stay inside.
+    pub within: Within,
+    /// Speakers to keep.
+    pub speakers: SpeakerFilter,
+}
+
+/// One KWIC line.  Byte offsets are for slicing the document inside Rust; `start`/`end` are the
+/// match's code-point offsets for Python.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KwicHit {
+    /// Document position in the corpus.
+    pub doc: u32,
+    /// Turn of the match's first token (`None`: outside every turn).
+    pub turn: Option<u32>,
+    /// Pattern index.
+    pub pattern: u32,
+    /// First token of the match.
+    pub token_start: u32,
+    /// End token of the match (exclusive).
+    pub token_end: u32,
+    /// Code-point start of the match.
+    pub start: usize,
+    /// Code-point end of the match.
+    pub end: usize,
+    /// Byte range of the match.
+    pub match_bytes: (usize, usize),
+    /// Byte range of the left context (empty at the match start when there is none).
+    pub pre_bytes: (usize, usize),
+    /// Byte range of the right context (empty at the match end when there is none).
+    pub post_bytes: (usize, usize),
+}
+
+/// Finds every match of `patterns` in the corpus, in document order, then token order, then
+/// pattern order.  Each document is tokenised on the fly against the patterns (no corpus-wide
+/// token store is built), in parallel over documents.
+///
+/// ```
+/// use qualcore::corpus::Corpus;
+/// use qualcore::kwic::{kwic, KwicOptions, Within, SpeakerFilter};
+/// use qualcore::pattern::{Patterns, ValueType};
+/// let c = Corpus::new(vec![("d".into(), "I trust the evidence base here.".into(), vec![])]).unwrap();
+/// let p = Patterns::new(&["evidence base".into()], ValueType::Glob, true).unwrap();
+/// let opts = KwicOptions { window: 2, within: Within::Turn, speakers: SpeakerFilter::default() };
+/// let hits = kwic(&c, &p, &opts);
+/// let text = &c.docs()[0].text;
+/// let h = &hits[0];
+/// assert_eq!(&text[h.pre_bytes.0..h.pre_bytes.1], "trust the");
+/// assert_eq!(&text[h.post_bytes.0..h.post_bytes.1], "here.");
+/// ```
+pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<KwicHit> {
+    let per_doc: Vec<Vec<KwicHit>> = corpus
+        .docs()
+        .par_iter()
+        .enumerate()
+        .map(|(di, doc)| {
+            let (toks, types) = tokenize_document(doc, &doc.units());
+            let tm = TypeMatches::new(patterns, types.iter().copied());
+            let mut matches: Vec<Match> = Vec::new();
+            let mut hits = Vec::new();
+            let ranges: Vec<(u32, u32)> = match opts.within {
+                Within::Turn => toks.units.iter().map(|u| (u.0, u.1)).collect(),
+                Within::Document => vec![(0, toks.len() as u32)],
+            };
+            for (lo, hi) in ranges {
+                matches.clear();
+                find_matches(&toks.ids, lo, hi, patterns, &tm, &mut matches);
+                for m in &matches {
+                    let turn = toks.turn_of(m.start);
+                    if !opts.speakers.allows(corpus, di, turn) {
+                        continue;
+                    }
+                    let (s, e) = (m.start as usize, m.end as usize);
+                    let mb = (toks.starts[s] as usize, toks.ends[e - 1] as usize);
+                    let pre_first = m.start.saturating_sub(opts.window).max(lo) as usize;
+                    let pre = if pre_first < s {
+                        (toks.starts[pre_first] as usize, toks.ends[s - 1] as usize)
+                    } else {
+                        (mb.0, mb.0)
+                    };
+                    let post_end = (m.end.saturating_add(opts.window)).min(hi) as usize;
+                    let post = if post_end > e {
+                        (toks.starts[e] as usize, toks.ends[post_end - 1] as usize)
+                    } else {
+                        (mb.1, mb.1)
+                    };
+                    hits.push(KwicHit {
+                        doc: di as u32,
+                        turn,
+                        pattern: m.pattern,
+                        token_start: m.start,
+                        token_end: m.end,
+                        start: 0,
+                        end: 0,
+                        match_bytes: mb,
+                        pre_bytes: pre,
+                        post_bytes: post,
+                    });
+                }
+            }
+            let offsets: Vec<usize> = hits
+                .iter()
+                .flat_map(|h| [h.match_bytes.0, h.match_bytes.1])
+                .collect();
+            let chars = bytes_to_chars(&doc.text, &offsets);
+            for (h, c) in hits.iter_mut().zip(chars.chunks_exact(2)) {
+                h.start = c[0];
+                h.end = c[1];
+            }
+            hits
+        })
+        .collect();
+    per_doc.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{LabelParser, DEFAULT_LABEL_PATTERN};
+    use crate::pattern::ValueType;
+
+    fn corpus() -> Corpus {
+        let p = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap();
+        let a = "Dan: Do you trust the évidence?\n\nParticipant: Trust? The évidence base, yes. I trust it.\n";
+        Corpus::new(vec![("A1".into(), a.into(), p.parse(a))]).unwrap()
+    }
+
+    fn run(c: &Corpus, pats: &[&str], window: u32, within: Within, sp: SpeakerFilter) -> Vec<(String, String, String, Option<u32>)> {
+        let v: Vec<String> = pats.iter().map(|s| s.to_string()).collect();
+        let p = Patterns::new(&v, ValueType::Glob, true).unwrap();
+        let text = &c.docs()[0].text;
+        kwic(c, &p, &KwicOptions { window, within, speakers: sp })
+            .into_iter()
+            .map(|h| {
+                let chars: Vec<char> = text.chars().collect();
+                let m: String = chars[h.start..h.end].iter().collect();
+                assert_eq!(m, &text[h.match_bytes.0..h.match_bytes.1]);
+                (
+                    text[h.pre_bytes.0..h.pre_bytes.1].to_string(),
+                    m,
+                    text[h.post_bytes.0..h.post_bytes.1].to_string(),
+                    h.turn,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn contexts_stay_in_the_turn() {
+        let c = corpus();
+        let hits = run(&c, &["trust"], 3, Within::Turn, SpeakerFilter::default());
+        assert_eq!(
+            hits,
+            vec![
+                ("Do you".into(), "trust".into(), "the évidence?".into(), Some(0)),
+                ("".into(), "Trust".into(), "? The évidence".into(), Some(1)),
+                ("yes. I".into(), "trust".into(), "it.".into(), Some(1)),
+            ]
+        );
+        let hits = run(&c, &["trust"], 3, Within::Document, SpeakerFilter::default());
+        // Across the turn boundary; the label between turns is not a token.
+        assert_eq!(hits[1].0, "the évidence?");
+    }
+
+    #[test]
+    fn speaker_filter_and_phrases() {
+        let c = corpus();
+        let participant = c.speakers().iter().position(|s| s == "Participant").unwrap();
+        let mut allowed = vec![false; c.speakers().len()];
+        allowed[participant] = true;
+        let sp = SpeakerFilter { allowed: Some(allowed) };
+        let hits = run(&c, &["trust", "évidence base"], 1, Within::Turn, sp);
+        let matched: Vec<&str> = hits.iter().map(|h| h.1.as_str()).collect();
+        assert_eq!(matched, ["Trust", "évidence base", "trust"]);
+    }
+}

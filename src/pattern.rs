@@ -1,0 +1,337 @@
+//! Patterns: words, phrases, globs and regular expressions, compiled once and matched against
+//! token types.
+//!
+//! A pattern is split on white space into *pieces*, one per token of a phrase.  A piece matches a
+//! whole token, compared on the normalised form (lower-cased unless matching is case-sensitive):
+//! - `Fixed`: the piece is tokenised by the corpus tokeniser, so `evidence-based` is the
+//!   three-token phrase `evidence - based`, exactly as the text is tokenised;
+//! - `Glob`: a piece with `*` (any run of characters) or `?` (one character) matches one whole
+//!   token; a piece without them is treated as `Fixed`;
+//! - `Regex`: each piece is a regular expression anchored to the whole token.
+
+use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::tokenize::{for_each_token, Normalization};
+
+/// How pattern pieces are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// `*` and `?` wildcards.
+    Glob,
+    /// Regular expressions (Rust `regex` syntax), anchored to the whole token.
+    Regex,
+    /// Literal text.
+    Fixed,
+}
+
+impl ValueType {
+    /// Parses `"glob"`, `"regex"` or `"fixed"`.
+    pub fn parse(s: &str) -> Result<ValueType> {
+        match s {
+            "glob" => Ok(ValueType::Glob),
+            "regex" => Ok(ValueType::Regex),
+            "fixed" => Ok(ValueType::Fixed),
+            _ => Err(Error::invalid_argument(
+                "valuetype",
+                format!("{s:?} is not one of 'glob', 'regex', 'fixed'"),
+            )),
+        }
+    }
+}
+
+/// Reference to piece `piece` of pattern `pattern`.
+pub type PieceRef = (u32, u32);
+
+/// A compiled set of patterns.
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    lengths: Vec<u32>,
+    fixed: FxHashMap<String, Vec<PieceRef>>,
+    wild: Option<RegexSet>,
+    wild_refs: Vec<PieceRef>,
+    normalization: Normalization,
+}
+
+fn glob_to_regex(piece: &str) -> String {
+    let mut re = String::with_capacity(piece.len() + 8);
+    let mut lit = [0u8; 4];
+    for c in piece.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            _ => re.push_str(&regex::escape(c.encode_utf8(&mut lit))),
+        }
+    }
+    re
+}
+
+impl Patterns {
+    /// Compiles patterns.  Every bad pattern is reported at once (the pattern and why).
+    ///
+    /// ```
+    /// use qualcore::pattern::{Patterns, ValueType};
+    /// let p = Patterns::new(&["trust*".into(), "evidence base".into()], ValueType::Glob, true).unwrap();
+    /// assert_eq!(p.len(), 2);
+    /// assert_eq!(p.pattern_len(1), 2);
+    /// let mut hits = Vec::new();
+    /// p.matches_type("Trusted", &mut String::new(), &mut hits);
+    /// assert_eq!(hits, vec![(0, 0)]);
+    /// ```
+    pub fn new(patterns: &[String], valuetype: ValueType, case_insensitive: bool) -> Result<Self> {
+        let normalization = Normalization {
+            lowercase: case_insensitive,
+        };
+        let mut lengths = Vec::with_capacity(patterns.len());
+        let mut fixed: FxHashMap<String, Vec<PieceRef>> = FxHashMap::default();
+        let mut wild_src = Vec::new();
+        let mut wild_refs = Vec::new();
+        let mut errors = Vec::new();
+        for (pi, pat) in patterns.iter().enumerate() {
+            let pi = pi as u32;
+            let mut k = 0u32;
+            if pat.trim().is_empty() {
+                errors.push(Error::invalid_pattern(pat, "the pattern is empty"));
+                lengths.push(0);
+                continue;
+            }
+            for part in pat.split_whitespace() {
+                let wildcard = match valuetype {
+                    ValueType::Regex => true,
+                    ValueType::Glob => part.contains(['*', '?']),
+                    ValueType::Fixed => false,
+                };
+                if wildcard {
+                    let body = if valuetype == ValueType::Glob {
+                        glob_to_regex(part)
+                    } else {
+                        part.to_string()
+                    };
+                    let anchored = format!("^(?s:{body})$");
+                    if let Err(e) = RegexBuilder::new(&anchored)
+                        .case_insensitive(case_insensitive)
+                        .build()
+                    {
+                        errors.push(Error::invalid_pattern(pat, format!("piece {part:?}: {e}")));
+                        continue;
+                    }
+                    wild_src.push(anchored);
+                    wild_refs.push((pi, k));
+                    k += 1;
+                } else {
+                    let mut any = false;
+                    for_each_token(part, |s, e| {
+                        any = true;
+                        fixed
+                            .entry(normalization.normalize(&part[s..e]))
+                            .or_default()
+                            .push((pi, k));
+                        k += 1;
+                    });
+                    if !any {
+                        errors.push(Error::invalid_pattern(pat, format!("piece {part:?} has no token")));
+                    }
+                }
+            }
+            lengths.push(k);
+        }
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
+        }
+        let wild = if wild_src.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&wild_src)
+                    .case_insensitive(case_insensitive)
+                    .size_limit(1 << 28)
+                    .build()
+                    .map_err(|e| Error::invalid_pattern(&patterns.join(" | "), e.to_string()))?,
+            )
+        };
+        Ok(Patterns {
+            lengths,
+            fixed,
+            wild,
+            wild_refs,
+            normalization,
+        })
+    }
+
+    /// Number of patterns.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+
+    /// True when there are no patterns.
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Number of tokens pattern `p` spans.
+    pub fn pattern_len(&self, p: u32) -> u32 {
+        self.lengths[p as usize]
+    }
+
+    /// Appends to `out` every piece that the token type `token` (original form) matches, in
+    /// (pattern, piece) order.  `scratch` is reused between calls.
+    pub fn matches_type(&self, token: &str, scratch: &mut String, out: &mut Vec<PieceRef>) {
+        scratch.clear();
+        self.normalization.apply(token, scratch);
+        let start = out.len();
+        if let Some(refs) = self.fixed.get(scratch.as_str()) {
+            out.extend_from_slice(refs);
+        }
+        if let Some(set) = &self.wild {
+            out.extend(set.matches(scratch).into_iter().map(|i| self.wild_refs[i]));
+        }
+        out[start..].sort_unstable();
+    }
+}
+
+/// Per-type lists of matched pieces, in compressed rows (`offsets[t]..offsets[t + 1]`).
+#[derive(Debug, Clone, Default)]
+pub struct TypeMatches {
+    offsets: Vec<u32>,
+    refs: Vec<PieceRef>,
+}
+
+impl TypeMatches {
+    /// Matches every type of `types` (original forms) against `patterns`.
+    pub fn new<'a>(patterns: &Patterns, types: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut tm = TypeMatches {
+            offsets: vec![0],
+            refs: Vec::new(),
+        };
+        let mut scratch = String::new();
+        for t in types {
+            patterns.matches_type(t, &mut scratch, &mut tm.refs);
+            tm.offsets.push(tm.refs.len() as u32);
+        }
+        tm
+    }
+
+    /// The pieces type `t` matches.
+    #[inline]
+    pub fn get(&self, t: u32) -> &[PieceRef] {
+        &self.refs[self.offsets[t as usize] as usize..self.offsets[t as usize + 1] as usize]
+    }
+}
+
+/// A match of a whole pattern: tokens `start..end` of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Match {
+    /// First token.
+    pub start: u32,
+    /// Pattern index.
+    pub pattern: u32,
+    /// End token (exclusive).
+    pub end: u32,
+}
+
+/// Finds every match of every pattern inside the token range `lo..hi` of `ids`, in order of
+/// start token then pattern.
+pub fn find_matches(
+    ids: &[u32],
+    lo: u32,
+    hi: u32,
+    patterns: &Patterns,
+    tm: &TypeMatches,
+    out: &mut Vec<Match>,
+) {
+    for i in lo..hi {
+        for &(p, k) in tm.get(ids[i as usize]) {
+            if k != 0 {
+                continue;
+            }
+            let len = patterns.pattern_len(p);
+            if i + len > hi {
+                continue;
+            }
+            let ok = (1..len).all(|j| {
+                tm.get(ids[(i + j) as usize])
+                    .binary_search(&(p, j))
+                    .is_ok()
+            });
+            if ok {
+                out.push(Match {
+                    start: i,
+                    pattern: p,
+                    end: i + len,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(p: &[&str], vt: ValueType, ci: bool) -> Result<Patterns> {
+        let v: Vec<String> = p.iter().map(|s| s.to_string()).collect();
+        Patterns::new(&v, vt, ci)
+    }
+
+    fn m(p: &Patterns, t: &str) -> Vec<PieceRef> {
+        let mut out = Vec::new();
+        p.matches_type(t, &mut String::new(), &mut out);
+        out
+    }
+
+    #[test]
+    fn globs_are_anchored_and_case_insensitive() {
+        let p = compile(&["trust*", "?ole", "evidence-based"], ValueType::Glob, true).unwrap();
+        assert_eq!(m(&p, "Trustworthy"), vec![(0, 0)]);
+        assert_eq!(m(&p, "distrust"), vec![]);
+        assert_eq!(m(&p, "role"), vec![(1, 0)]);
+        assert_eq!(m(&p, "roles"), vec![]);
+        assert_eq!(p.pattern_len(2), 3);
+        assert_eq!(m(&p, "-"), vec![(2, 1)]);
+    }
+
+    #[test]
+    fn regex_and_case_sensitivity() {
+        let p = compile(&["[A-Z]+"], ValueType::Regex, false).unwrap();
+        assert_eq!(m(&p, "NHS"), vec![(0, 0)]);
+        assert_eq!(m(&p, "nhs"), vec![]);
+        let p = compile(&["nhs"], ValueType::Fixed, false).unwrap();
+        assert_eq!(m(&p, "NHS"), vec![]);
+        let p = compile(&["a.c"], ValueType::Fixed, true).unwrap();
+        assert_eq!(m(&p, "A.C"), vec![(0, 0)]);
+        assert_eq!(m(&p, "abc"), vec![]);
+    }
+
+    #[test]
+    fn every_bad_pattern_is_reported() {
+        let e = compile(&["ok", "", "(unclosed", "  "], ValueType::Regex, true).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("3 problems:"), "{msg}");
+        assert!(msg.contains("invalid pattern \"(unclosed\": piece \"(unclosed\""), "{msg}");
+        assert!(msg.contains("invalid pattern \"\": the pattern is empty"), "{msg}");
+    }
+
+    #[test]
+    fn phrases_match_consecutive_tokens_only() {
+        let p = compile(&["evidence base", "base"], ValueType::Glob, true).unwrap();
+        // tokens: evidence base evidence , base
+        let types = ["evidence", "base", ","];
+        let tm = TypeMatches::new(&p, types.iter().copied());
+        let ids = [0, 1, 0, 2, 1];
+        let mut out = Vec::new();
+        find_matches(&ids, 0, 5, &p, &tm, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                Match { start: 0, pattern: 0, end: 2 },
+                Match { start: 1, pattern: 1, end: 2 },
+                Match { start: 4, pattern: 1, end: 5 },
+            ]
+        );
+        // A phrase never runs past the range it is given (a turn).
+        out.clear();
+        find_matches(&ids, 0, 1, &p, &tm, &mut out);
+        assert!(out.is_empty());
+    }
+}

@@ -1,0 +1,312 @@
+//! Tokens of a corpus: integer ids over a vocabulary, with byte offsets and units.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::corpus::{Corpus, Document, Unit};
+use crate::tokenize::{for_each_token, Normalization, TokenKind};
+
+/// The tokens of one document.  Positions are 0-based over all tokens of the document (words and
+/// punctuation; speaker labels are not tokens).  Offsets are bytes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocTokens {
+    /// Type id of each token (an index into the vocabulary's types).
+    pub ids: Vec<u32>,
+    /// Start byte of each token.
+    pub starts: Vec<u32>,
+    /// End byte of each token (exclusive).
+    pub ends: Vec<u32>,
+    /// Units as token ranges `(first, end, turn)`, in text order; they tile `0..len`.
+    pub units: Vec<(u32, u32, Option<u32>)>,
+}
+
+impl DocTokens {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when the document has no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The turn of the token at `pos` (`None`: outside every turn).
+    pub fn turn_of(&self, pos: u32) -> Option<u32> {
+        let i = self.units.partition_point(|u| u.1 <= pos);
+        self.units.get(i).and_then(|u| u.2)
+    }
+}
+
+/// Tokenises one document against a local, per-document vocabulary whose keys borrow the
+/// document's text (no allocation per token).  Returns the tokens (ids are local) and the local
+/// types in order of first occurrence.
+pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, Vec<&'a str>) {
+    let text = doc.text.as_str();
+    let guess = text.len() / 5 + 1;
+    let mut out = DocTokens {
+        ids: Vec::with_capacity(guess),
+        starts: Vec::with_capacity(guess),
+        ends: Vec::with_capacity(guess),
+        units: Vec::with_capacity(units.len()),
+    };
+    let mut map: FxHashMap<&'a str, u32> = FxHashMap::default();
+    let mut types: Vec<&'a str> = Vec::new();
+    for u in units {
+        let first = out.ids.len() as u32;
+        let slice = &text[u.start..u.end];
+        for_each_token(slice, |s, e| {
+            let tok = &slice[s..e];
+            let next = types.len() as u32;
+            let id = *map.entry(tok).or_insert_with(|| {
+                types.push(tok);
+                next
+            });
+            out.ids.push(id);
+            out.starts.push((u.start + s) as u32);
+            out.ends.push((u.start + e) as u32);
+        });
+        out.units.push((first, out.ids.len() as u32, u.turn));
+    }
+    (out, types)
+}
+
+/// The vocabulary: token types (original forms) and their normalised forms.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    types: Vec<Box<str>>,
+    type_index: FxHashMap<Box<str>, u32>,
+    norm_of: Vec<u32>,
+    norms: Vec<Box<str>>,
+    norm_index: FxHashMap<Box<str>, u32>,
+    kinds: Vec<TokenKind>,
+    normalization: Normalization,
+}
+
+impl Vocabulary {
+    /// An empty vocabulary with the given normalisation.
+    pub fn new(normalization: Normalization) -> Self {
+        Vocabulary {
+            normalization,
+            ..Default::default()
+        }
+    }
+
+    /// The id of a type, added if new.
+    pub fn intern(&mut self, token: &str) -> u32 {
+        if let Some(&id) = self.type_index.get(token) {
+            return id;
+        }
+        let id = self.types.len() as u32;
+        let norm = self.normalization.normalize(token);
+        let norm_id = match self.norm_index.get(norm.as_str()) {
+            Some(&n) => n,
+            None => {
+                let n = self.norms.len() as u32;
+                self.kinds.push(TokenKind::of(&norm));
+                self.norms.push(norm.clone().into_boxed_str());
+                self.norm_index.insert(norm.into_boxed_str(), n);
+                n
+            }
+        };
+        self.types.push(token.into());
+        self.type_index.insert(token.into(), id);
+        self.norm_of.push(norm_id);
+        id
+    }
+
+    /// Number of distinct original forms.
+    pub fn n_types(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Number of distinct normalised forms.
+    pub fn n_norms(&self) -> usize {
+        self.norms.len()
+    }
+
+    /// Original form of a type.
+    pub fn type_str(&self, id: u32) -> &str {
+        &self.types[id as usize]
+    }
+
+    /// Normalised-form id of a type.
+    pub fn norm_of(&self, id: u32) -> u32 {
+        self.norm_of[id as usize]
+    }
+
+    /// Normalised form by its id.
+    pub fn norm_str(&self, norm: u32) -> &str {
+        &self.norms[norm as usize]
+    }
+
+    /// Kind of a normalised form.
+    pub fn norm_kind(&self, norm: u32) -> TokenKind {
+        self.kinds[norm as usize]
+    }
+
+    /// All normalised forms in id order (ids by first occurrence in the corpus).
+    pub fn norms(&self) -> &[Box<str>] {
+        &self.norms
+    }
+
+    /// The normalisation in use.
+    pub fn normalization(&self) -> Normalization {
+        self.normalization
+    }
+}
+
+/// A tokenised corpus.  Type ids are assigned in order of first occurrence (document order,
+/// then text order), so they are the same whatever the number of threads.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    vocab: Vocabulary,
+    docs: Vec<DocTokens>,
+}
+
+impl Tokens {
+    /// Tokenises every document in parallel, then merges the local vocabularies in document
+    /// order.
+    ///
+    /// ```
+    /// use qualcore::corpus::Corpus;
+    /// use qualcore::tokens::Tokens;
+    /// let c = Corpus::new(vec![("a".into(), "Trust, trust!".into(), vec![])]).unwrap();
+    /// let t = Tokens::build(&c, Default::default());
+    /// assert_eq!(t.doc(0).len(), 4);
+    /// assert_eq!(t.vocabulary().n_norms(), 3); // "trust", ",", "!"
+    /// ```
+    pub fn build(corpus: &Corpus, normalization: Normalization) -> Tokens {
+        let local: Vec<(DocTokens, Vec<&str>)> = corpus
+            .docs()
+            .par_iter()
+            .map(|d| tokenize_document(d, &d.units()))
+            .collect();
+        let mut vocab = Vocabulary::new(normalization);
+        let maps: Vec<Vec<u32>> = local
+            .iter()
+            .map(|(_, types)| types.iter().map(|t| vocab.intern(t)).collect())
+            .collect();
+        let docs = local
+            .into_par_iter()
+            .zip(maps.into_par_iter())
+            .map(|((mut dt, _), map)| {
+                for id in dt.ids.iter_mut() {
+                    *id = map[*id as usize];
+                }
+                dt
+            })
+            .collect();
+        Tokens { vocab, docs }
+    }
+
+    /// The vocabulary.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// Tokens of document `i`.
+    pub fn doc(&self, i: usize) -> &DocTokens {
+        &self.docs[i]
+    }
+
+    /// Tokens of every document.
+    pub fn docs(&self) -> &[DocTokens] {
+        &self.docs
+    }
+
+    /// Number of tokens of each normalised form over the whole corpus, indexed by norm id;
+    /// `words_only` skips punctuation.
+    pub fn norm_counts(&self) -> Vec<u64> {
+        let n = self.vocab.n_norms();
+        let vocab = &self.vocab;
+        self.docs
+            .par_iter()
+            .fold(
+                || vec![0u64; n],
+                |mut acc, d| {
+                    for &id in &d.ids {
+                        acc[vocab.norm_of(id) as usize] += 1;
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![0u64; n],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    a
+                },
+            )
+    }
+
+    /// Number of word tokens (not punctuation) in each document.
+    pub fn n_words(&self) -> Vec<u64> {
+        self.docs
+            .par_iter()
+            .map(|d| {
+                d.ids
+                    .iter()
+                    .filter(|&&id| self.vocab.norm_kind(self.vocab.norm_of(id)) == TokenKind::Word)
+                    .count() as u64
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{LabelParser, DEFAULT_LABEL_PATTERN};
+
+    fn corpus() -> Corpus {
+        let p = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap();
+        let a = "Notes\n\nDan: Do you trust it?\n\nParticipant: Trust? Yes, I trust it.\n";
+        let b = "Dan: And the evidence?\nParticipant: The evidence base is weak.";
+        Corpus::new(vec![
+            ("A1".into(), a.into(), p.parse(a)),
+            ("B1".into(), b.into(), p.parse(b)),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn ids_offsets_and_units() {
+        let c = corpus();
+        let t = Tokens::build(&c, Normalization::default());
+        let v = t.vocabulary();
+        let d = t.doc(0);
+        let text = &c.docs()[0].text;
+        let toks: Vec<&str> = (0..d.len())
+            .map(|i| &text[d.starts[i] as usize..d.ends[i] as usize])
+            .collect();
+        assert_eq!(
+            toks,
+            ["Notes", "Do", "you", "trust", "it", "?", "Trust", "?", "Yes", ",", "I", "trust", "it", "."]
+        );
+        assert_eq!(d.units, vec![(0, 1, None), (1, 6, Some(0)), (6, 14, Some(1))]);
+        // "trust" and "Trust" are two types with one normalised form.
+        assert_eq!(v.norm_of(d.ids[3]), v.norm_of(d.ids[6]));
+        assert_ne!(d.ids[3], d.ids[6]);
+        assert_eq!(v.norm_str(v.norm_of(d.ids[6])), "trust");
+        assert_eq!(d.turn_of(0), None);
+        assert_eq!(d.turn_of(5), Some(0));
+        assert_eq!(d.turn_of(13), Some(1));
+        assert_eq!(t.n_words(), vec![10, 8]);
+        let counts = t.norm_counts();
+        let trust = v.norms().iter().position(|n| &**n == "trust").unwrap();
+        assert_eq!(counts[trust], 3);
+    }
+
+    #[test]
+    fn same_result_with_one_thread() {
+        let c = corpus();
+        let many = Tokens::build(&c, Normalization::default());
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one = pool.install(|| Tokens::build(&c, Normalization::default()));
+        assert_eq!(many.docs(), one.docs());
+        assert_eq!(many.vocabulary().norms(), one.vocabulary().norms());
+    }
+}

@@ -1,6 +1,7 @@
 //! The corpus model: documents, speaker turns and the units that analyses run over.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use regex::Regex;
@@ -121,11 +122,15 @@ impl Document {
 }
 
 /// A collection of documents with unique ids and a shared table of speaker names.
+///
+/// Cloning is cheap (documents are shared).  A corpus may be restricted to some speakers
+/// ([`Corpus::with_speakers`]): then only their turns are units, and text outside turns is not.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Corpus {
-    docs: Vec<Document>,
+    docs: Arc<Vec<Document>>,
     speakers: Vec<String>,
-    index: HashMap<String, usize>,
+    index: Arc<HashMap<String, usize>>,
+    speaker_filter: Option<Arc<Vec<bool>>>,
 }
 
 /// A turn as given by a caller, with the speaker by name.
@@ -156,12 +161,14 @@ impl Corpus {
     /// assert!(Corpus::new(vec![("a".into(), "x".into(), vec![]), ("a".into(), "y".into(), vec![])]).is_err());
     /// ```
     pub fn new(docs: Vec<(String, String, Vec<TurnSpec>)>) -> Result<Corpus> {
-        let mut corpus = Corpus::default();
+        let mut speakers: Vec<String> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(docs.len());
+        let mut out: Vec<Document> = Vec::with_capacity(docs.len());
         let mut speaker_index: HashMap<String, u32> = HashMap::new();
         let mut duplicates = Vec::new();
         let mut errors = Vec::new();
         for (id, text, specs) in docs {
-            if corpus.index.contains_key(&id) {
+            if index.contains_key(&id) {
                 if !duplicates.contains(&id) {
                     duplicates.push(id);
                 }
@@ -171,9 +178,9 @@ impl Corpus {
                 .into_iter()
                 .map(|s| Turn {
                     speaker: s.speaker.map(|name| {
-                        let next = corpus.speakers.len() as u32;
+                        let next = speakers.len() as u32;
                         *speaker_index.entry(name.clone()).or_insert_with(|| {
-                            corpus.speakers.push(name);
+                            speakers.push(name);
                             next
                         })
                     }),
@@ -188,16 +195,66 @@ impl Corpus {
             if let Err(e) = doc.validate() {
                 errors.push(e);
             }
-            corpus.index.insert(doc.id.clone(), corpus.docs.len());
-            corpus.docs.push(doc);
+            index.insert(doc.id.clone(), out.len());
+            out.push(doc);
         }
         if !duplicates.is_empty() {
-            errors.insert(0, Error::new(ErrorKind::DuplicateDocIds { ids: duplicates }));
+            errors.insert(
+                0,
+                Error::new(ErrorKind::DuplicateDocIds { ids: duplicates }),
+            );
         }
         match Error::from_many(errors) {
             Some(e) => Err(e),
-            None => Ok(corpus),
+            None => Ok(Corpus {
+                docs: Arc::new(out),
+                speakers,
+                index: Arc::new(index),
+                speaker_filter: None,
+            }),
         }
+    }
+
+    /// The same documents, analysed only in the turns of `names` (`None`: everything again).
+    /// Names the corpus does not know are ignored.
+    pub fn with_speakers(&self, names: Option<&[String]>) -> Corpus {
+        let mut c = self.clone();
+        c.speaker_filter = names.map(|names| {
+            Arc::new(
+                self.speakers
+                    .iter()
+                    .map(|s| names.iter().any(|n| n == s))
+                    .collect(),
+            )
+        });
+        c
+    }
+
+    /// The speakers the corpus is restricted to, if it is.
+    pub fn speaker_restriction(&self) -> Option<Vec<String>> {
+        self.speaker_filter.as_ref().map(|f| {
+            self.speakers
+                .iter()
+                .zip(f.iter())
+                .filter(|(_, &keep)| keep)
+                .map(|(s, _)| s.clone())
+                .collect()
+        })
+    }
+
+    /// The units of document `i` that analyses see: all of them, or only the turns of the
+    /// speakers the corpus is restricted to.
+    pub fn units(&self, i: usize) -> Vec<Unit> {
+        let doc = &self.docs[i];
+        let mut units = doc.units();
+        if let Some(keep) = &self.speaker_filter {
+            units.retain(|u| {
+                u.turn
+                    .and_then(|t| doc.turns[t as usize].speaker)
+                    .is_some_and(|s| keep[s as usize])
+            });
+        }
+        units
     }
 
     /// Number of documents.
@@ -222,9 +279,10 @@ impl Corpus {
 
     /// Position of a document by id.
     pub fn position(&self, id: &str) -> Result<usize> {
-        self.index.get(id).copied().ok_or_else(|| {
-            Error::new(ErrorKind::UnknownDocument { id: id.to_string() })
-        })
+        self.index
+            .get(id)
+            .copied()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownDocument { id: id.to_string() }))
     }
 
     /// A new corpus with the documents at `positions`, in that order.
@@ -236,7 +294,7 @@ impl Corpus {
             })?;
             docs.push((d.id.clone(), d.text.clone(), self.turn_specs(d)));
         }
-        Corpus::new(docs)
+        Ok(Corpus::new(docs)?.with_speakers(self.speaker_restriction().as_deref()))
     }
 
     /// A document's turns with speaker names, as [`Corpus::new`] takes them.
@@ -271,7 +329,13 @@ impl Corpus {
                 (d.id.clone(), d.text.clone(), specs)
             })
             .collect();
-        Corpus::new(docs)
+        let restriction = self.speaker_restriction().map(|names| {
+            names
+                .into_iter()
+                .map(|n| mapping.get(&n).cloned().unwrap_or(n))
+                .collect::<Vec<_>>()
+        });
+        Ok(Corpus::new(docs)?.with_speakers(restriction.as_deref()))
     }
 }
 
@@ -423,14 +487,24 @@ mod tests {
         let speakers: Vec<_> = turns.iter().map(|t| t.speaker.clone().unwrap()).collect();
         assert_eq!(
             speakers,
-            ["Dan", "Interviewer 1", "B3", "Dr. Siân Jones", "李", "Ólafur"]
+            [
+                "Dan",
+                "Interviewer 1",
+                "B3",
+                "Dr. Siân Jones",
+                "李",
+                "Ólafur"
+            ]
         );
         // "So the answer is:" has lower-case words: it is text of B3... no, of 李's turn.
         let li = &turns[4];
         assert_eq!(&text[li.start..li.end], "e\nSo the answer is: no");
         // A label with no text.
         assert_eq!(turns[5].start, turns[5].end);
-        assert_eq!(&text[turns[5].label.unwrap().0..turns[5].label.unwrap().1], "Ólafur:");
+        assert_eq!(
+            &text[turns[5].label.unwrap().0..turns[5].label.unwrap().1],
+            "Ólafur:"
+        );
     }
 
     #[test]
@@ -468,7 +542,10 @@ mod tests {
             ("a".into(), "x".into(), vec![]),
         ])
         .unwrap_err();
-        assert_eq!(e.to_string(), "document ids must be unique; duplicated: \"a\"");
+        assert_eq!(
+            e.to_string(),
+            "document ids must be unique; duplicated: \"a\""
+        );
     }
 
     #[test]
@@ -499,7 +576,11 @@ mod tests {
         let p = dir.join("bad.txt");
         std::fs::write(&p, b"ok\nline two \xff here").unwrap();
         let e = read_utf8_file(p.to_str().unwrap()).unwrap_err();
-        assert!(e.to_string().ends_with("bad.txt: not valid UTF-8: invalid byte at offset 12 (line 2)"), "{e}");
+        assert!(
+            e.to_string()
+                .ends_with("bad.txt: not valid UTF-8: invalid byte at offset 12 (line 2)"),
+            "{e}"
+        );
         let p2 = dir.join("bom.txt");
         std::fs::write(&p2, b"\xEF\xBB\xBFDan: hi").unwrap();
         assert_eq!(read_utf8_file(p2.to_str().unwrap()).unwrap(), "Dan: hi");

@@ -31,25 +31,6 @@ impl Within {
     }
 }
 
-/// Which speakers' turns to search.
-#[derive(Debug, Clone, Default)]
-pub struct SpeakerFilter {
-    /// `allowed[s]` for each speaker index of the corpus; `None` allows every turn and the text
-    /// outside turns.
-    pub allowed: Option<Vec<bool>>,
-}
-
-impl SpeakerFilter {
-    fn allows(&self, corpus: &Corpus, doc: usize, turn: Option<u32>) -> bool {
-        match &self.allowed {
-            None => true,
-            Some(allowed) => turn
-                .and_then(|t| corpus.docs()[doc].turns[t as usize].speaker)
-                .is_some_and(|s| allowed[s as usize]),
-        }
-    }
-}
-
 /// Options of [`kwic`].
 #[derive(Debug, Clone)]
 pub struct KwicOptions {
@@ -57,8 +38,6 @@ pub struct KwicOptions {
     pub window: u32,
     /// Unit that contexts stay inside.
     pub within: Within,
-    /// Speakers to keep.
-    pub speakers: SpeakerFilter,
 }
 
 /// One KWIC line.  Byte offsets are for slicing the document inside Rust; `start`/`end` are the
@@ -89,15 +68,16 @@ pub struct KwicHit {
 
 /// Finds every match of `patterns` in the corpus, in document order, then token order, then
 /// pattern order.  Each document is tokenised on the fly against the patterns (no corpus-wide
-/// token store is built), in parallel over documents.
+/// token store is built), in parallel over documents.  A corpus restricted to some speakers
+/// ([`Corpus::with_speakers`]) is searched in their turns only.
 ///
 /// ```
 /// use qualcore::corpus::Corpus;
-/// use qualcore::kwic::{kwic, KwicOptions, Within, SpeakerFilter};
+/// use qualcore::kwic::{kwic, KwicOptions, Within};
 /// use qualcore::pattern::{Patterns, ValueType};
 /// let c = Corpus::new(vec![("d".into(), "I trust the evidence base here.".into(), vec![])]).unwrap();
 /// let p = Patterns::new(&["evidence base".into()], ValueType::Glob, true).unwrap();
-/// let opts = KwicOptions { window: 2, within: Within::Turn, speakers: SpeakerFilter::default() };
+/// let opts = KwicOptions { window: 2, within: Within::Turn };
 /// let hits = kwic(&c, &p, &opts);
 /// let text = &c.docs()[0].text;
 /// let h = &hits[0];
@@ -110,7 +90,7 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
         .par_iter()
         .enumerate()
         .map(|(di, doc)| {
-            let (toks, types) = tokenize_document(doc, &doc.units());
+            let (toks, types) = tokenize_document(doc, &corpus.units(di));
             let tm = TypeMatches::new(patterns, types.iter().copied());
             let mut matches: Vec<Match> = Vec::new();
             let mut hits = Vec::new();
@@ -123,9 +103,6 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
                 find_matches(&toks.ids, lo, hi, patterns, &tm, &mut matches);
                 for m in &matches {
                     let turn = toks.turn_of(m.start);
-                    if !opts.speakers.allows(corpus, di, turn) {
-                        continue;
-                    }
                     let (s, e) = (m.start as usize, m.end as usize);
                     let mb = (toks.starts[s] as usize, toks.ends[e - 1] as usize);
                     let pre_first = m.start.saturating_sub(opts.window).max(lo) as usize;
@@ -181,11 +158,16 @@ mod tests {
         Corpus::new(vec![("A1".into(), a.into(), p.parse(a))]).unwrap()
     }
 
-    fn run(c: &Corpus, pats: &[&str], window: u32, within: Within, sp: SpeakerFilter) -> Vec<(String, String, String, Option<u32>)> {
+    fn run(
+        c: &Corpus,
+        pats: &[&str],
+        window: u32,
+        within: Within,
+    ) -> Vec<(String, String, String, Option<u32>)> {
         let v: Vec<String> = pats.iter().map(|s| s.to_string()).collect();
         let p = Patterns::new(&v, ValueType::Glob, true).unwrap();
         let text = &c.docs()[0].text;
-        kwic(c, &p, &KwicOptions { window, within, speakers: sp })
+        kwic(c, &p, &KwicOptions { window, within })
             .into_iter()
             .map(|h| {
                 let chars: Vec<char> = text.chars().collect();
@@ -204,28 +186,29 @@ mod tests {
     #[test]
     fn contexts_stay_in_the_turn() {
         let c = corpus();
-        let hits = run(&c, &["trust"], 3, Within::Turn, SpeakerFilter::default());
+        let hits = run(&c, &["trust"], 3, Within::Turn);
         assert_eq!(
             hits,
             vec![
-                ("Do you".into(), "trust".into(), "the évidence?".into(), Some(0)),
+                (
+                    "Do you".into(),
+                    "trust".into(),
+                    "the évidence?".into(),
+                    Some(0)
+                ),
                 ("".into(), "Trust".into(), "? The évidence".into(), Some(1)),
                 ("yes. I".into(), "trust".into(), "it.".into(), Some(1)),
             ]
         );
-        let hits = run(&c, &["trust"], 3, Within::Document, SpeakerFilter::default());
+        let hits = run(&c, &["trust"], 3, Within::Document);
         // Across the turn boundary; the label between turns is not a token.
         assert_eq!(hits[1].0, "the évidence?");
     }
 
     #[test]
     fn speaker_filter_and_phrases() {
-        let c = corpus();
-        let participant = c.speakers().iter().position(|s| s == "Participant").unwrap();
-        let mut allowed = vec![false; c.speakers().len()];
-        allowed[participant] = true;
-        let sp = SpeakerFilter { allowed: Some(allowed) };
-        let hits = run(&c, &["trust", "évidence base"], 1, Within::Turn, sp);
+        let c = corpus().with_speakers(Some(&["Participant".to_string()]));
+        let hits = run(&c, &["trust", "évidence base"], 1, Within::Turn);
         let matched: Vec<&str> = hits.iter().map(|h| h.1.as_str()).collect();
         assert_eq!(matched, ["Trust", "évidence base", "trust"]);
     }

@@ -13,14 +13,14 @@
 //!
 //! ```
 //! use qualcore::corpus::{Corpus, LabelParser, DEFAULT_LABEL_PATTERN};
-//! use qualcore::kwic::{kwic, KwicOptions, SpeakerFilter, Within};
+//! use qualcore::kwic::{kwic, KwicOptions, Within};
 //! use qualcore::pattern::{Patterns, ValueType};
 //!
 //! let text = "Dan: Who do you trust?\n\nParticipant: I trust the evidence base.";
 //! let turns = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap().parse(text);
 //! let corpus = Corpus::new(vec![("A1".into(), text.into(), turns)]).unwrap();
 //! let patterns = Patterns::new(&["trust".into()], ValueType::Glob, true).unwrap();
-//! let opts = KwicOptions { window: 2, within: Within::Turn, speakers: SpeakerFilter::default() };
+//! let opts = KwicOptions { window: 2, within: Within::Turn };
 //! let hits = kwic(&corpus, &patterns, &opts);
 //! assert_eq!(hits.len(), 2);
 //! assert_eq!(&text[hits[1].post_bytes.0..hits[1].post_bytes.1], "the evidence");

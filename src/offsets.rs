@@ -44,7 +44,10 @@ pub fn chars_to_bytes(text: &str, offsets: &[usize]) -> Vec<Option<usize>> {
     let mut order: Vec<usize> = (0..offsets.len()).collect();
     order.sort_unstable_by_key(|&i| offsets[i]);
     let mut out = vec![None; offsets.len()];
-    let mut iter = text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len()));
+    let mut iter = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()));
     let (mut chars, mut byte) = (0usize, iter.next().unwrap_or(0));
     for i in order {
         let target = offsets[i];
@@ -90,6 +93,9 @@ mod tests {
     fn unordered_and_out_of_range() {
         let text = "a😀b";
         assert_eq!(bytes_to_chars(text, &[6, 0, 5, 1]), vec![3, 0, 2, 1]);
-        assert_eq!(chars_to_bytes(text, &[3, 4, 1]), vec![Some(6), None, Some(1)]);
+        assert_eq!(
+            chars_to_bytes(text, &[3, 4, 1]),
+            vec![Some(6), None, Some(1)]
+        );
     }
 }

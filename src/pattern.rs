@@ -130,7 +130,10 @@ impl Patterns {
                         k += 1;
                     });
                     if !any {
-                        errors.push(Error::invalid_pattern(pat, format!("piece {part:?} has no token")));
+                        errors.push(Error::invalid_pattern(
+                            pat,
+                            format!("piece {part:?} has no token"),
+                        ));
                     }
                 }
             }
@@ -249,11 +252,7 @@ pub fn find_matches(
             if i + len > hi {
                 continue;
             }
-            let ok = (1..len).all(|j| {
-                tm.get(ids[(i + j) as usize])
-                    .binary_search(&(p, j))
-                    .is_ok()
-            });
+            let ok = (1..len).all(|j| tm.get(ids[(i + j) as usize]).binary_search(&(p, j)).is_ok());
             if ok {
                 out.push(Match {
                     start: i,
@@ -308,8 +307,14 @@ mod tests {
         let e = compile(&["ok", "", "(unclosed", "  "], ValueType::Regex, true).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("3 problems:"), "{msg}");
-        assert!(msg.contains("invalid pattern \"(unclosed\": piece \"(unclosed\""), "{msg}");
-        assert!(msg.contains("invalid pattern \"\": the pattern is empty"), "{msg}");
+        assert!(
+            msg.contains("invalid pattern \"(unclosed\": piece \"(unclosed\""),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("invalid pattern \"\": the pattern is empty"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -324,9 +329,21 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Match { start: 0, pattern: 0, end: 2 },
-                Match { start: 1, pattern: 1, end: 2 },
-                Match { start: 4, pattern: 1, end: 5 },
+                Match {
+                    start: 0,
+                    pattern: 0,
+                    end: 2
+                },
+                Match {
+                    start: 1,
+                    pattern: 1,
+                    end: 2
+                },
+                Match {
+                    start: 4,
+                    pattern: 1,
+                    end: 5
+                },
             ]
         );
         // A phrase never runs past the range it is given (a turn).

@@ -314,8 +314,26 @@ mod tests {
         assert_eq!(
             toks,
             [
-                "Participant", ":", "We", "don't", "trust", "it", ";", "U.S.A", ".", "1,000.5",
-                "e.g", ".", "a_b", "__x", ".", ".", ".", "\"", "ok", "\""
+                "Participant",
+                ":",
+                "We",
+                "don't",
+                "trust",
+                "it",
+                ";",
+                "U.S.A",
+                ".",
+                "1,000.5",
+                "e.g",
+                ".",
+                "a_b",
+                "__x",
+                ".",
+                ".",
+                ".",
+                "\"",
+                "ok",
+                "\""
             ]
         );
     }
@@ -327,7 +345,17 @@ mod tests {
         assert_eq!(
             toks,
             [
-                "Siân", "said", "“", "don’t", "”", "—", "李", "明", "👍🏽", "café\u{301}", "!"
+                "Siân",
+                "said",
+                "“",
+                "don’t",
+                "”",
+                "—",
+                "李",
+                "明",
+                "👍🏽",
+                "café\u{301}",
+                "!"
             ]
         );
         assert_eq!(fast(text), reference(text));
@@ -365,11 +393,37 @@ mod tests {
     /// Text built from pieces that exercise every ASCII rule next to non-ASCII neighbours.
     fn tricky_text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
-            Just("a"), Just("Z"), Just("7"), Just("_"), Just(":"), Just("."), Just("'"),
-            Just(","), Just(";"), Just(" "), Just("  "), Just("\n"), Just("\r\n"), Just("\r"),
-            Just("\t"), Just("-"), Just("\""), Just("é"), Just("e\u{301}"), Just("\u{301}"),
-            Just("’"), Just("李"), Just("👍🏽"), Just("\u{200d}"), Just("🇦🇫"), Just("\u{3000}"),
-            Just("\u{a0}"), Just("ש"), Just("カ"), Just("\u{ad}"), Just("·"),
+            Just("a"),
+            Just("Z"),
+            Just("7"),
+            Just("_"),
+            Just(":"),
+            Just("."),
+            Just("'"),
+            Just(","),
+            Just(";"),
+            Just(" "),
+            Just("  "),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\r"),
+            Just("\t"),
+            Just("-"),
+            Just("\""),
+            Just("é"),
+            Just("e\u{301}"),
+            Just("\u{301}"),
+            Just("’"),
+            Just("李"),
+            Just("👍🏽"),
+            Just("\u{200d}"),
+            Just("🇦🇫"),
+            Just("\u{3000}"),
+            Just("\u{a0}"),
+            Just("ש"),
+            Just("カ"),
+            Just("\u{ad}"),
+            Just("·"),
         ];
         prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
     }

@@ -4,6 +4,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::corpus::{Corpus, Document, Unit};
+
 use crate::tokenize::{for_each_token, Normalization, TokenKind};
 
 /// The tokens of one document.  Positions are 0-based over all tokens of the document (words and
@@ -180,7 +181,8 @@ impl Tokens {
         let local: Vec<(DocTokens, Vec<&str>)> = corpus
             .docs()
             .par_iter()
-            .map(|d| tokenize_document(d, &d.units()))
+            .enumerate()
+            .map(|(i, d)| tokenize_document(d, &corpus.units(i)))
             .collect();
         let mut vocab = Vocabulary::new(normalization);
         let maps: Vec<Vec<u32>> = local
@@ -284,9 +286,15 @@ mod tests {
             .collect();
         assert_eq!(
             toks,
-            ["Notes", "Do", "you", "trust", "it", "?", "Trust", "?", "Yes", ",", "I", "trust", "it", "."]
+            [
+                "Notes", "Do", "you", "trust", "it", "?", "Trust", "?", "Yes", ",", "I", "trust",
+                "it", "."
+            ]
         );
-        assert_eq!(d.units, vec![(0, 1, None), (1, 6, Some(0)), (6, 14, Some(1))]);
+        assert_eq!(
+            d.units,
+            vec![(0, 1, None), (1, 6, Some(0)), (6, 14, Some(1))]
+        );
         // "trust" and "Trust" are two types with one normalised form.
         assert_eq!(v.norm_of(d.ids[3]), v.norm_of(d.ids[6]));
         assert_ne!(d.ids[3], d.ids[6]);
@@ -304,7 +312,10 @@ mod tests {
     fn same_result_with_one_thread() {
         let c = corpus();
         let many = Tokens::build(&c, Normalization::default());
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let one = pool.install(|| Tokens::build(&c, Normalization::default()));
         assert_eq!(many.docs(), one.docs());
         assert_eq!(many.vocabulary().norms(), one.vocabulary().norms());

@@ -1,0 +1,960 @@
+//! The PyO3 binding layer: converts inputs once, releases the GIL around the core call, maps
+//! every core error to a Python exception, and returns NumPy arrays and lists that the Python
+//! package wraps into DataFrames.  No analysis logic lives here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::{PyFileNotFoundError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+use crate::corpus::{read_utf8_files, Corpus, LabelParser, TurnSpec};
+use crate::error::{Error, ErrorKind};
+use crate::kwic::{kwic, KwicOptions, Within};
+use crate::offsets::{bytes_to_chars, chars_to_bytes};
+use crate::pattern::{Patterns, ValueType};
+use crate::tokenize::{for_each_sentence, for_each_token, Normalization};
+use crate::tokens::{tokenize_document, Tokens};
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Name of the exception class in `qualcore.errors` for an error kind.
+fn class_name(e: &Error) -> &'static str {
+    match e.kind() {
+        ErrorKind::InvalidPattern { .. } => "PatternError",
+        ErrorKind::DuplicateDocIds { .. } => "DuplicateIdError",
+        ErrorKind::UnknownDocument { .. } => "UnknownDocumentError",
+        ErrorKind::Io { .. } => "TranscriptError",
+        ErrorKind::Decode { .. } => "TranscriptDecodeError",
+        ErrorKind::InvalidArgument { .. } => "ArgumentError",
+        ErrorKind::InvalidTurns { .. } | ErrorKind::DocumentTooLarge { .. } => "CorpusError",
+        ErrorKind::Many { errors } => {
+            let first = errors.first().map_or("QualcoreError", class_name);
+            if errors.iter().all(|e| class_name(e) == first) {
+                first
+            } else {
+                "QualcoreError"
+            }
+        }
+    }
+}
+
+fn is_not_found(e: &Error) -> bool {
+    match e.kind() {
+        ErrorKind::Io { message, .. } => message.contains("No such file"),
+        ErrorKind::Many { errors } => errors.iter().all(is_not_found),
+        _ => false,
+    }
+}
+
+/// The one conversion of core errors into Python exceptions (classes from `qualcore.errors`,
+/// which also derive from the stdlib type users expect: ValueError, KeyError, OSError).
+fn to_py(e: Error) -> PyErr {
+    if is_not_found(&e) {
+        return PyFileNotFoundError::new_err(e.to_string());
+    }
+    Python::attach(|py| {
+        let problems: Vec<String> = match e.kind() {
+            ErrorKind::Many { errors } => errors.iter().map(|x| x.to_string()).collect(),
+            _ => vec![e.to_string()],
+        };
+        let build = || -> PyResult<PyErr> {
+            let cls = py.import("qualcore.errors")?.getattr(class_name(&e))?;
+            let inst = cls.call1((e.to_string(),))?;
+            inst.setattr("problems", problems.clone())?;
+            Ok(PyErr::from_value(inst))
+        };
+        build().unwrap_or_else(|err| err)
+    })
+}
+
+trait IntoPyResult<T> {
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for crate::Result<T> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Threads
+
+static MODULE_PID: OnceLock<u32> = OnceLock::new();
+
+/// Runs `f` with the GIL released, on rayon: on a pool of `threads` threads when given, else on
+/// the global pool.  In a forked child (whose global pool's threads did not survive the fork)
+/// a fresh pool is always built, so a fork never deadlocks.
+fn run<T: Send>(
+    py: Python<'_>,
+    threads: Option<usize>,
+    f: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    let forked = MODULE_PID
+        .get()
+        .is_some_and(|&pid| pid != std::process::id());
+    let threads = match threads {
+        Some(0) => {
+            return Err(PyValueError::new_err(
+                "threads: must be at least 1 (or None for all cores)",
+            ))
+        }
+        Some(n) => Some(n),
+        None if forked => Some(1),
+        None => None,
+    };
+    py.detach(|| match threads {
+        None => Ok(f()),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(f))
+            .map_err(|e| e.to_string()),
+    })
+    .map_err(|e| PyValueError::new_err(format!("could not start {threads:?} threads: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+/// Extracts a list of `str`, naming the row (and document id, when known) of any bad item.
+fn extract_texts(
+    texts: &Bound<'_, PyAny>,
+    what: &str,
+    ids: Option<&[String]>,
+) -> PyResult<Vec<String>> {
+    let list = texts.cast::<PyList>().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what}: expected a list of str, got {}",
+            type_name(texts)
+        ))
+    })?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, item) in list.iter().enumerate() {
+        let at = match ids.and_then(|ids| ids.get(i)) {
+            Some(id) => format!("row {i} (document {id:?})"),
+            None => format!("row {i}"),
+        };
+        let s = item.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "{what}: {at} is not a str but {}",
+                type_name(&item)
+            ))
+        })?;
+        match s.to_str() {
+            Ok(t) => out.push(t.to_string()),
+            Err(_) => {
+                let py = texts.py();
+                let pos: PyResult<usize> = (|| {
+                    let m = py
+                        .import("re")?
+                        .call_method1("search", (r"[\ud800-\udfff]", s))?;
+                    m.call_method0("start")?.extract()
+                })();
+                let pos = pos.map_or_else(|_| String::from("?"), |p| p.to_string());
+                return Err(PyValueError::new_err(format!(
+                    "{what}: {at} is not valid Unicode: lone surrogate at index {pos} \
+                     (decode the source with errors='replace' or fix the text)"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+fn opt_i64(v: Option<u32>) -> i64 {
+    v.map_or(-1, i64::from)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus
+
+/// The native corpus: documents, turns and speakers, held in Rust.  Use `qualcore.Corpus`.
+#[pyclass(module = "qualcore._native", name = "Corpus", frozen)]
+pub struct PyCorpus {
+    inner: Arc<Corpus>,
+}
+
+/// Turn columns as given from Python: code-point offsets, -1 for "no label".
+type TurnColumns = (
+    Vec<i64>,
+    Vec<Option<String>>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<i64>,
+    Vec<f64>,
+    Vec<f64>,
+);
+
+#[pymethods]
+impl PyCorpus {
+    /// Builds a corpus from ids, texts and (optionally) turn columns with code-point offsets:
+    /// `(doc, speaker, start, end, label_start, label_end, time_start, time_end)`, where `doc`
+    /// is the row of the document, -1 means no label and NaN no time.
+    #[staticmethod]
+    #[pyo3(signature = (doc_ids, texts, turns=None))]
+    fn build(
+        py: Python<'_>,
+        doc_ids: Vec<String>,
+        texts: &Bound<'_, PyAny>,
+        turns: Option<TurnColumns>,
+    ) -> PyResult<Self> {
+        let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
+        if texts.len() != doc_ids.len() {
+            return Err(PyValueError::new_err(format!(
+                "doc_ids and texts differ in length ({} and {})",
+                doc_ids.len(),
+                texts.len()
+            )));
+        }
+        let corpus = run(py, None, move || build_corpus(doc_ids, texts, turns))?.py_err()?;
+        Ok(PyCorpus {
+            inner: Arc::new(corpus),
+        })
+    }
+
+    /// Reads UTF-8 transcripts (in parallel) and splits them into speaker turns.
+    #[staticmethod]
+    #[pyo3(signature = (paths, doc_ids, label_pattern, threads=None))]
+    fn read_transcripts(
+        py: Python<'_>,
+        paths: Vec<String>,
+        doc_ids: Vec<String>,
+        label_pattern: &str,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let parser = LabelParser::new(label_pattern).py_err()?;
+        let corpus = run(py, threads, move || -> crate::Result<Corpus> {
+            use rayon::prelude::*;
+            let texts = read_utf8_files(&paths)?;
+            let docs = doc_ids
+                .into_par_iter()
+                .zip(texts.into_par_iter())
+                .map(|(id, text)| {
+                    let turns = parser.parse(&text);
+                    (id, text, turns)
+                })
+                .collect();
+            Corpus::new(docs)
+        })?
+        .py_err()?;
+        Ok(PyCorpus {
+            inner: Arc::new(corpus),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Document ids in order.
+    fn doc_ids(&self) -> Vec<String> {
+        self.inner.docs().iter().map(|d| d.id.clone()).collect()
+    }
+
+    /// Texts in order.
+    fn texts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.inner.docs().iter().map(|d| d.text.as_str()))
+    }
+
+    /// Text of the document at `position`.
+    fn text(&self, position: usize) -> PyResult<String> {
+        self.inner
+            .docs()
+            .get(position)
+            .map(|d| d.text.clone())
+            .ok_or_else(|| PyValueError::new_err(format!("position {position} is out of range")))
+    }
+
+    /// Position of a document by id (KeyError-like UnknownDocumentError if absent).
+    fn position(&self, doc_id: &str) -> PyResult<usize> {
+        self.inner.position(doc_id).py_err()
+    }
+
+    /// Speaker names.
+    fn speakers(&self) -> Vec<String> {
+        self.inner.speakers().to_vec()
+    }
+
+    /// Per document: length in code points and number of turns.
+    fn doc_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let docs = self.inner.docs();
+        let n_chars: Vec<i64> = docs.iter().map(|d| d.text.chars().count() as i64).collect();
+        let n_turns: Vec<i64> = docs.iter().map(|d| d.turns.len() as i64).collect();
+        PyTuple::new(
+            py,
+            [
+                n_chars.into_pyarray(py).into_any(),
+                n_turns.into_pyarray(py).into_any(),
+            ],
+        )
+    }
+
+    /// Turn columns with code-point offsets: doc, turn, speaker, start, end, label_start,
+    /// label_end, time_start, time_end (-1 / NaN where absent).
+    fn turns_table<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let inner = Arc::clone(&self.inner);
+        let cols = run(py, None, move || turn_columns(&inner))?;
+        let d = PyDict::new(py);
+        d.set_item("doc", cols.doc.into_pyarray(py))?;
+        d.set_item("turn", cols.turn.into_pyarray(py))?;
+        d.set_item("speaker", cols.speaker.into_pyarray(py))?;
+        d.set_item("start", cols.start.into_pyarray(py))?;
+        d.set_item("end", cols.end.into_pyarray(py))?;
+        d.set_item("label_start", cols.label_start.into_pyarray(py))?;
+        d.set_item("label_end", cols.label_end.into_pyarray(py))?;
+        d.set_item("time_start", cols.time_start.into_pyarray(py))?;
+        d.set_item("time_end", cols.time_end.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// A corpus of the documents at `positions`, in that order.
+    fn select(&self, positions: Vec<usize>) -> PyResult<Self> {
+        Ok(PyCorpus {
+            inner: Arc::new(self.inner.select(&positions).py_err()?),
+        })
+    }
+
+    /// The same documents analysed only in the turns of `speakers` (None: all text again).
+    #[pyo3(signature = (speakers))]
+    fn with_speakers(&self, speakers: Option<Vec<String>>) -> Self {
+        PyCorpus {
+            inner: Arc::new(self.inner.with_speakers(speakers.as_deref())),
+        }
+    }
+
+    /// The speakers the corpus is restricted to, or None.
+    fn speaker_restriction(&self) -> Option<Vec<String>> {
+        self.inner.speaker_restriction()
+    }
+
+    /// A corpus with speakers renamed (`{old: new}`).
+    fn rename_speakers(&self, mapping: HashMap<String, String>) -> PyResult<Self> {
+        Ok(PyCorpus {
+            inner: Arc::new(self.inner.rename_speakers(&mapping).py_err()?),
+        })
+    }
+
+    /// Tokenises the corpus (parallel over documents).
+    #[pyo3(signature = (lowercase=true, threads=None))]
+    fn tokens(
+        &self,
+        py: Python<'_>,
+        lowercase: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTokens> {
+        let inner = Arc::clone(&self.inner);
+        let tokens = run(py, threads, move || {
+            Tokens::build(&inner, Normalization { lowercase })
+        })?;
+        Ok(PyTokens {
+            corpus: Arc::clone(&self.inner),
+            tokens: Arc::new(tokens),
+        })
+    }
+
+    /// Sentence columns (doc, turn, start, end; code points), sentences inside units.
+    #[pyo3(signature = (threads=None))]
+    fn sentences<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let inner = Arc::clone(&self.inner);
+        let (doc, turn, start, end) = run(py, threads, move || sentence_columns(&inner))?;
+        let d = PyDict::new(py);
+        d.set_item("doc", doc.into_pyarray(py))?;
+        d.set_item("turn", turn.into_pyarray(py))?;
+        d.set_item("start", start.into_pyarray(py))?;
+        d.set_item("end", end.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Keyword in context.  Returns columns: doc, turn, pattern, start, end, token_start,
+    /// token_end (arrays) and pre, match, post (lists of str).
+    #[pyo3(signature = (patterns, valuetype="glob", case_insensitive=true, window=5, within="turn", speakers=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn kwic<'py>(
+        &self,
+        py: Python<'py>,
+        patterns: Vec<String>,
+        valuetype: &str,
+        case_insensitive: bool,
+        window: i64,
+        within: &str,
+        speakers: Option<Vec<String>>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        if window < 0 || window > u32::MAX as i64 {
+            return Err(PyValueError::new_err(format!(
+                "window: must be >= 0, got {window}"
+            )));
+        }
+        let vt = ValueType::parse(valuetype).py_err()?;
+        let within = Within::parse(within).py_err()?;
+        let compiled = Patterns::new(&patterns, vt, case_insensitive).py_err()?;
+        let opts = KwicOptions {
+            window: window as u32,
+            within,
+        };
+        let inner = match &speakers {
+            Some(names) => Arc::new(self.inner.with_speakers(Some(names))),
+            None => Arc::clone(&self.inner),
+        };
+        let hits = run(py, threads, move || kwic(&inner, &compiled, &opts))?;
+        let docs = self.inner.docs();
+        let slice = |doc: u32, r: (usize, usize)| &docs[doc as usize].text[r.0..r.1];
+        let d = PyDict::new(py);
+        d.set_item(
+            "pre",
+            PyList::new(py, hits.iter().map(|h| slice(h.doc, h.pre_bytes)))?,
+        )?;
+        d.set_item(
+            "match",
+            PyList::new(py, hits.iter().map(|h| slice(h.doc, h.match_bytes)))?,
+        )?;
+        d.set_item(
+            "post",
+            PyList::new(py, hits.iter().map(|h| slice(h.doc, h.post_bytes)))?,
+        )?;
+        let col =
+            |f: &dyn Fn(&crate::kwic::KwicHit) -> i64| hits.iter().map(f).collect::<Vec<i64>>();
+        d.set_item("doc", col(&|h| h.doc as i64).into_pyarray(py))?;
+        d.set_item("turn", col(&|h| opt_i64(h.turn)).into_pyarray(py))?;
+        d.set_item("pattern", col(&|h| h.pattern as i64).into_pyarray(py))?;
+        d.set_item("start", col(&|h| h.start as i64).into_pyarray(py))?;
+        d.set_item("end", col(&|h| h.end as i64).into_pyarray(py))?;
+        d.set_item(
+            "token_start",
+            col(&|h| h.token_start as i64).into_pyarray(py),
+        )?;
+        d.set_item("token_end", col(&|h| h.token_end as i64).into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Number of tokens and of word tokens per document, without keeping the tokens.
+    #[pyo3(signature = (threads=None))]
+    fn token_counts<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let inner = Arc::clone(&self.inner);
+        let (n_tokens, n_words) = run(py, threads, move || {
+            use rayon::prelude::*;
+            inner
+                .docs()
+                .par_iter()
+                .enumerate()
+                .map(|(i, d)| {
+                    let (toks, types) = tokenize_document(d, &inner.units(i));
+                    let word: Vec<bool> = types
+                        .iter()
+                        .map(|t| {
+                            crate::tokenize::TokenKind::of(t) == crate::tokenize::TokenKind::Word
+                        })
+                        .collect();
+                    let words = toks.ids.iter().filter(|&&i| word[i as usize]).count();
+                    (toks.len() as i64, words as i64)
+                })
+                .unzip::<_, _, Vec<i64>, Vec<i64>>()
+        })?;
+        PyTuple::new(
+            py,
+            [
+                n_tokens.into_pyarray(py).into_any(),
+                n_words.into_pyarray(py).into_any(),
+            ],
+        )
+    }
+
+    /// Pickle support: the corpus is rebuilt from its ids, texts and turns (byte offsets).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let c = &slf.get().inner;
+        let ids: Vec<&str> = c.docs().iter().map(|d| d.id.as_str()).collect();
+        let texts: Vec<&str> = c.docs().iter().map(|d| d.text.as_str()).collect();
+        let mut turns: Vec<(
+            usize,
+            Option<&str>,
+            usize,
+            usize,
+            Option<(usize, usize)>,
+            Option<f64>,
+            Option<f64>,
+        )> = Vec::new();
+        for (i, d) in c.docs().iter().enumerate() {
+            for t in &d.turns {
+                turns.push((
+                    i,
+                    t.speaker.map(|s| c.speakers()[s as usize].as_str()),
+                    t.start,
+                    t.end,
+                    t.label,
+                    t.time_start,
+                    t.time_end,
+                ));
+            }
+        }
+        let ctor = py.get_type::<PyCorpus>().getattr("_from_state")?;
+        let args = (ids, texts, turns, c.speaker_restriction()).into_pyobject(py)?;
+        PyTuple::new(py, [ctor, args.into_any()])
+    }
+
+    /// Rebuilds a corpus from the state `__reduce__` gives.
+    #[staticmethod]
+    #[allow(clippy::type_complexity)]
+    fn _from_state(
+        py: Python<'_>,
+        ids: Vec<String>,
+        texts: Vec<String>,
+        turns: Vec<(
+            usize,
+            Option<String>,
+            usize,
+            usize,
+            Option<(usize, usize)>,
+            Option<f64>,
+            Option<f64>,
+        )>,
+        speakers: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let corpus = run(py, None, move || {
+            let mut specs: Vec<Vec<TurnSpec>> = vec![Vec::new(); ids.len()];
+            for (i, speaker, start, end, label, time_start, time_end) in turns {
+                if let Some(v) = specs.get_mut(i) {
+                    v.push(TurnSpec {
+                        speaker,
+                        start,
+                        end,
+                        label,
+                        time_start,
+                        time_end,
+                    });
+                }
+            }
+            Corpus::new(
+                ids.into_iter()
+                    .zip(texts)
+                    .zip(specs)
+                    .map(|((a, b), c)| (a, b, c))
+                    .collect(),
+            )
+            .map(|c| c.with_speakers(speakers.as_deref()))
+        })?
+        .py_err()?;
+        Ok(PyCorpus {
+            inner: Arc::new(corpus),
+        })
+    }
+}
+
+fn build_corpus(
+    doc_ids: Vec<String>,
+    texts: Vec<String>,
+    turns: Option<TurnColumns>,
+) -> crate::Result<Corpus> {
+    let n = doc_ids.len();
+    let mut specs: Vec<Vec<(usize, TurnSpecChars)>> = vec![Vec::new(); n];
+    if let Some((doc, speaker, start, end, lstart, lend, tstart, tend)) = turns {
+        let m = doc.len();
+        for v in [&start, &end, &lstart, &lend] {
+            if v.len() != m {
+                return Err(Error::invalid_argument(
+                    "turns",
+                    "turn columns differ in length",
+                ));
+            }
+        }
+        if speaker.len() != m || tstart.len() != m || tend.len() != m {
+            return Err(Error::invalid_argument(
+                "turns",
+                "turn columns differ in length",
+            ));
+        }
+        for (k, spk) in speaker.into_iter().enumerate() {
+            let di = doc[k];
+            if di < 0 || di as usize >= n {
+                return Err(Error::invalid_argument(
+                    "turns",
+                    format!("turn row {k}: document row {di} is out of range"),
+                ));
+            }
+            if start[k] < 0 || end[k] < start[k] {
+                return Err(Error::invalid_argument(
+                    "turns",
+                    format!(
+                        "turn row {k} of document {:?}: start {} and end {} are not a span",
+                        doc_ids[di as usize], start[k], end[k]
+                    ),
+                ));
+            }
+            let t = TurnSpecChars {
+                speaker: spk,
+                start: start[k] as usize,
+                end: end[k] as usize,
+                label: (lstart[k] >= 0 && lend[k] >= lstart[k])
+                    .then(|| (lstart[k] as usize, lend[k] as usize)),
+                time_start: (!tstart[k].is_nan()).then_some(tstart[k]),
+                time_end: (!tend[k].is_nan()).then_some(tend[k]),
+            };
+            let pos = specs[di as usize].len();
+            specs[di as usize].push((pos, t));
+        }
+    }
+    use rayon::prelude::*;
+    let docs: Vec<crate::Result<(String, String, Vec<TurnSpec>)>> = doc_ids
+        .into_par_iter()
+        .zip(texts.into_par_iter())
+        .zip(specs.into_par_iter())
+        .map(|((id, text), specs)| {
+            let mut offsets = Vec::with_capacity(specs.len() * 4);
+            for (_, t) in &specs {
+                offsets.extend([t.start, t.end]);
+                if let Some((a, b)) = t.label {
+                    offsets.extend([a, b]);
+                }
+            }
+            let bytes = chars_to_bytes(&text, &offsets);
+            let mut it = bytes.into_iter();
+            let mut out = Vec::with_capacity(specs.len());
+            for (k, t) in specs {
+                let mut next = || it.next().flatten();
+                let (s, e) = (next(), next());
+                let label = match t.label {
+                    Some(_) => Some((next(), next())),
+                    None => None,
+                };
+                let (Some(s), Some(e)) = (s, e) else {
+                    return Err(Error::new(ErrorKind::InvalidTurns {
+                        doc_id: id.clone(),
+                        message: format!(
+                            "turn {k}: span {}..{} is not inside the text ({} characters)",
+                            t.start,
+                            t.end,
+                            text.chars().count()
+                        ),
+                    }));
+                };
+                let label = match label {
+                    Some((Some(a), Some(b))) => Some((a, b)),
+                    _ => None,
+                };
+                out.push(TurnSpec {
+                    speaker: t.speaker,
+                    start: s,
+                    end: e,
+                    label,
+                    time_start: t.time_start,
+                    time_end: t.time_end,
+                });
+            }
+            Ok((id, text, out))
+        })
+        .collect();
+    let mut ok = Vec::with_capacity(docs.len());
+    let mut errors = Vec::new();
+    for d in docs {
+        match d {
+            Ok(d) => ok.push(d),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(e) = Error::from_many(errors) {
+        return Err(e);
+    }
+    Corpus::new(ok)
+}
+
+#[derive(Clone)]
+struct TurnSpecChars {
+    speaker: Option<String>,
+    start: usize,
+    end: usize,
+    label: Option<(usize, usize)>,
+    time_start: Option<f64>,
+    time_end: Option<f64>,
+}
+
+struct TurnCols {
+    doc: Vec<i64>,
+    turn: Vec<i64>,
+    speaker: Vec<i64>,
+    start: Vec<i64>,
+    end: Vec<i64>,
+    label_start: Vec<i64>,
+    label_end: Vec<i64>,
+    time_start: Vec<f64>,
+    time_end: Vec<f64>,
+}
+
+fn turn_columns(c: &Corpus) -> TurnCols {
+    use rayon::prelude::*;
+    let per_doc: Vec<Vec<(i64, i64, i64, i64, i64, i64, f64, f64)>> = c
+        .docs()
+        .par_iter()
+        .map(|d| {
+            let mut offs = Vec::with_capacity(d.turns.len() * 4);
+            for t in &d.turns {
+                let (a, b) = t.label.unwrap_or((t.start, t.start));
+                offs.extend([t.start, t.end, a, b]);
+            }
+            let ch = bytes_to_chars(&d.text, &offs);
+            d.turns
+                .iter()
+                .zip(ch.chunks_exact(4))
+                .map(|(t, o)| {
+                    let has = t.label.is_some();
+                    (
+                        opt_i64(t.speaker),
+                        o[0] as i64,
+                        o[1] as i64,
+                        if has { o[2] as i64 } else { -1 },
+                        if has { o[3] as i64 } else { -1 },
+                        0,
+                        t.time_start.unwrap_or(f64::NAN),
+                        t.time_end.unwrap_or(f64::NAN),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let total: usize = per_doc.iter().map(Vec::len).sum();
+    let mut cols = TurnCols {
+        doc: Vec::with_capacity(total),
+        turn: Vec::with_capacity(total),
+        speaker: Vec::with_capacity(total),
+        start: Vec::with_capacity(total),
+        end: Vec::with_capacity(total),
+        label_start: Vec::with_capacity(total),
+        label_end: Vec::with_capacity(total),
+        time_start: Vec::with_capacity(total),
+        time_end: Vec::with_capacity(total),
+    };
+    for (di, rows) in per_doc.into_iter().enumerate() {
+        for (ti, r) in rows.into_iter().enumerate() {
+            cols.doc.push(di as i64);
+            cols.turn.push(ti as i64);
+            cols.speaker.push(r.0);
+            cols.start.push(r.1);
+            cols.end.push(r.2);
+            cols.label_start.push(r.3);
+            cols.label_end.push(r.4);
+            cols.time_start.push(r.6);
+            cols.time_end.push(r.7);
+        }
+    }
+    cols
+}
+
+fn sentence_columns(c: &Corpus) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
+    use rayon::prelude::*;
+    let per_doc: Vec<Vec<(i64, usize, usize)>> = c
+        .docs()
+        .par_iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut rows = Vec::new();
+            for u in c.units(i) {
+                let slice = &d.text[u.start..u.end];
+                for_each_sentence(slice, |s, e| {
+                    rows.push((opt_i64(u.turn), u.start + s, u.start + e))
+                });
+            }
+            let offs: Vec<usize> = rows.iter().flat_map(|r| [r.1, r.2]).collect();
+            let ch = bytes_to_chars(&d.text, &offs);
+            rows.iter()
+                .zip(ch.chunks_exact(2))
+                .map(|(r, o)| (r.0, o[0], o[1]))
+                .collect()
+        })
+        .collect();
+    let (mut doc, mut turn, mut start, mut end) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (di, rows) in per_doc.into_iter().enumerate() {
+        for r in rows {
+            doc.push(di as i64);
+            turn.push(r.0);
+            start.push(r.1 as i64);
+            end.push(r.2 as i64);
+        }
+    }
+    (doc, turn, start, end)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+/// A tokenised corpus held in Rust (ids over a vocabulary).  Use `qualcore.Tokens`.
+#[pyclass(module = "qualcore._native", name = "Tokens", frozen)]
+pub struct PyTokens {
+    corpus: Arc<Corpus>,
+    tokens: Arc<Tokens>,
+}
+
+#[pymethods]
+impl PyTokens {
+    /// Columns of every token: doc, turn, position, start, end (code points), type (type id).
+    #[pyo3(signature = (threads=None))]
+    fn columns<'py>(
+        &self,
+        py: Python<'py>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (corpus, tokens) = (Arc::clone(&self.corpus), Arc::clone(&self.tokens));
+        let cols = run(py, threads, move || {
+            use rayon::prelude::*;
+            let per_doc: Vec<(Vec<i64>, Vec<i64>, Vec<i64>)> = tokens
+                .docs()
+                .par_iter()
+                .zip(corpus.docs().par_iter())
+                .map(|(dt, d)| {
+                    let mut offs = Vec::with_capacity(dt.len() * 2);
+                    for i in 0..dt.len() {
+                        offs.push(dt.starts[i] as usize);
+                        offs.push(dt.ends[i] as usize);
+                    }
+                    let ch = bytes_to_chars(&d.text, &offs);
+                    let mut turn = Vec::with_capacity(dt.len());
+                    for &(a, b, t) in &dt.units {
+                        turn.extend(std::iter::repeat_n(opt_i64(t), (b - a) as usize));
+                    }
+                    let starts = ch.iter().step_by(2).map(|&x| x as i64).collect();
+                    let ends = ch.iter().skip(1).step_by(2).map(|&x| x as i64).collect();
+                    (turn, starts, ends)
+                })
+                .collect();
+            let total: usize = tokens.docs().iter().map(|d| d.len()).sum();
+            let mut doc = Vec::with_capacity(total);
+            let mut position = Vec::with_capacity(total);
+            let mut turn = Vec::with_capacity(total);
+            let mut start = Vec::with_capacity(total);
+            let mut end = Vec::with_capacity(total);
+            let mut ty = Vec::with_capacity(total);
+            for (di, ((t, s, e), dt)) in per_doc.into_iter().zip(tokens.docs()).enumerate() {
+                doc.extend(std::iter::repeat_n(di as i64, dt.len()));
+                position.extend(0..dt.len() as i64);
+                turn.extend(t);
+                start.extend(s);
+                end.extend(e);
+                ty.extend(dt.ids.iter().map(|&x| x as i64));
+            }
+            (doc, turn, position, start, end, ty)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("doc", cols.0.into_pyarray(py))?;
+        d.set_item("turn", cols.1.into_pyarray(py))?;
+        d.set_item("position", cols.2.into_pyarray(py))?;
+        d.set_item("start", cols.3.into_pyarray(py))?;
+        d.set_item("end", cols.4.into_pyarray(py))?;
+        d.set_item("type", cols.5.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Original forms of the types, by type id.
+    fn types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let v = self.tokens.vocabulary();
+        PyList::new(py, (0..v.n_types() as u32).map(|i| v.type_str(i)))
+    }
+
+    /// Normalised-form id of every type.
+    fn type_norms<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        let v = self.tokens.vocabulary();
+        (0..v.n_types() as u32)
+            .map(|i| v.norm_of(i) as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    }
+
+    /// Normalised forms, by norm id (ids in order of first occurrence).
+    fn norms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.tokens.vocabulary().norms().iter().map(|s| &**s))
+    }
+
+    /// True for each norm that is a word (not punctuation).
+    fn norm_is_word<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
+        let v = self.tokens.vocabulary();
+        (0..v.n_norms() as u32)
+            .map(|i| v.norm_kind(i) == crate::tokenize::TokenKind::Word)
+            .collect::<Vec<_>>()
+            .into_pyarray(py)
+    }
+
+    /// Corpus frequency of each norm.
+    fn norm_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u64>>> {
+        let tokens = Arc::clone(&self.tokens);
+        Ok(run(py, None, move || tokens.norm_counts())?.into_pyarray(py))
+    }
+
+    /// Tokens and word tokens per document.
+    fn doc_lengths<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let tokens = Arc::clone(&self.tokens);
+        let words = run(py, None, move || tokens.n_words())?;
+        let n: Vec<u64> = self.tokens.docs().iter().map(|d| d.len() as u64).collect();
+        PyTuple::new(
+            py,
+            [
+                n.into_pyarray(py).into_any(),
+                words.into_pyarray(py).into_any(),
+            ],
+        )
+    }
+
+    /// Type ids of the tokens of document `position`.
+    fn ids<'py>(&self, py: Python<'py>, position: usize) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let d =
+            self.tokens.docs().get(position).ok_or_else(|| {
+                PyValueError::new_err(format!("position {position} is out of range"))
+            })?;
+        Ok(d.ids.clone().into_pyarray(py))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions
+
+/// Tokenises one string: (start, end) code-point offsets of each token.
+#[pyfunction]
+fn tokenize<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyTuple>> {
+    let mut offs = Vec::new();
+    for_each_token(text, |s, e| offs.extend([s, e]));
+    let ch = bytes_to_chars(text, &offs);
+    let starts: Vec<i64> = ch.iter().step_by(2).map(|&x| x as i64).collect();
+    let ends: Vec<i64> = ch.iter().skip(1).step_by(2).map(|&x| x as i64).collect();
+    PyTuple::new(
+        py,
+        [
+            starts.into_pyarray(py).into_any(),
+            ends.into_pyarray(py).into_any(),
+        ],
+    )
+}
+
+/// The default speaker-label pattern.
+#[pyfunction]
+fn default_label_pattern() -> &'static str {
+    crate::corpus::DEFAULT_LABEL_PATTERN
+}
+
+/// The native module `qualcore._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let _ = MODULE_PID.set(std::process::id());
+    m.add_class::<PyCorpus>()?;
+    m.add_class::<PyTokens>()?;
+    m.add_function(wrap_pyfunction!(tokenize, m)?)?;
+    m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
+    Ok(())
+}

@@ -44,7 +44,12 @@ RESERVED_COLUMNS = frozenset(
 
 @dataclass(frozen=True)
 class Document:
-    """One document of a corpus: its id, text and attributes."""
+    """One document of a corpus: its id, text and attributes.
+
+    >>> import qualcore as qc
+    >>> qc.Corpus.from_texts(["Hello."], doc_ids=["A1"], attributes={"group": ["Front-line"]})["A1"]
+    Document(doc_id='A1', text='Hello.', attributes={'group': 'Front-line'})
+    """
 
     doc_id: str
     text: str
@@ -586,7 +591,7 @@ class Corpus:
         original text and ``text[start:end] == match``.
 
         >>> import qualcore as qc
-        >>> c = qc.Corpus.from_texts(["Dan: Do you trust them?\\n\\nA1: I trust the evidence base."])
+        >>> c = qc.Corpus.from_texts(["Do you trust them?", "I trust the evidence base."])
         >>> k = c.kwic(["trust", "evidence base"], window=2)
         >>> k[["pre", "match", "post"]].values.tolist()
         [['Do you', 'trust', 'them?'], ['I', 'trust', 'the evidence'], ['trust the', 'evidence base', '.']]

@@ -28,6 +28,13 @@ class KwicFrame(pd.DataFrame):
 
     In Jupyter it shows as aligned concordance lines with the keyword highlighted; it sorts by
     context words as AntConc does (:meth:`sort_context`).  Every pandas operation works on it.
+
+    >>> import qualcore as qc
+    >>> k = qc.Corpus.from_texts(["We trust them."]).kwic("trust", window=1)
+    >>> type(k).__name__, k["match"].tolist()
+    ('KwicFrame', ['trust'])
+    >>> "<mark>" in k._repr_html_()
+    True
     """
 
     @property

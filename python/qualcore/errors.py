@@ -29,7 +29,15 @@ __all__ = [
 
 
 class QualcoreError(Exception):
-    """Base class of qualcore's errors.  ``problems`` lists every problem found."""
+    """Base class of qualcore's errors.  ``problems`` lists every problem found.
+
+    >>> import qualcore as qc
+    >>> try:
+    ...     qc.Corpus.from_texts(["x"]).kwic(["", "(a"], valuetype="regex")
+    ... except qc.QualcoreError as e:
+    ...     print(len(e.problems), isinstance(e, ValueError))
+    2 True
+    """
 
     problems: list[str]
 

@@ -186,6 +186,18 @@ pub struct PyCorpus {
     inner: Arc<Corpus>,
 }
 
+/// A turn in a pickled corpus: (document row, speaker, start, end, label, time_start,
+/// time_end), byte offsets.
+type PickledTurn<S> = (
+    usize,
+    Option<S>,
+    usize,
+    usize,
+    Option<(usize, usize)>,
+    Option<f64>,
+    Option<f64>,
+);
+
 /// Turn columns as given from Python: code-point offsets, -1 for "no label".
 type TurnColumns = (
     Vec<i64>,
@@ -486,15 +498,7 @@ impl PyCorpus {
         let c = &slf.get().inner;
         let ids: Vec<&str> = c.docs().iter().map(|d| d.id.as_str()).collect();
         let texts: Vec<&str> = c.docs().iter().map(|d| d.text.as_str()).collect();
-        let mut turns: Vec<(
-            usize,
-            Option<&str>,
-            usize,
-            usize,
-            Option<(usize, usize)>,
-            Option<f64>,
-            Option<f64>,
-        )> = Vec::new();
+        let mut turns: Vec<PickledTurn<&str>> = Vec::new();
         for (i, d) in c.docs().iter().enumerate() {
             for t in &d.turns {
                 turns.push((
@@ -633,10 +637,7 @@ fn build_corpus(
             for (k, t) in specs {
                 let mut next = || it.next().flatten();
                 let (s, e) = (next(), next());
-                let label = match t.label {
-                    Some(_) => Some((next(), next())),
-                    None => None,
-                };
+                let label = t.label.map(|_| (next(), next()));
                 let (Some(s), Some(e)) = (s, e) else {
                     return Err(Error::new(ErrorKind::InvalidTurns {
                         doc_id: id.clone(),
@@ -700,9 +701,12 @@ struct TurnCols {
     time_end: Vec<f64>,
 }
 
+/// speaker, start, end, label_start, label_end, time_start, time_end
+type TurnRow = (i64, i64, i64, i64, i64, f64, f64);
+
 fn turn_columns(c: &Corpus) -> TurnCols {
     use rayon::prelude::*;
-    let per_doc: Vec<Vec<(i64, i64, i64, i64, i64, i64, f64, f64)>> = c
+    let per_doc: Vec<Vec<TurnRow>> = c
         .docs()
         .par_iter()
         .map(|d| {
@@ -723,7 +727,6 @@ fn turn_columns(c: &Corpus) -> TurnCols {
                         o[1] as i64,
                         if has { o[2] as i64 } else { -1 },
                         if has { o[3] as i64 } else { -1 },
-                        0,
                         t.time_start.unwrap_or(f64::NAN),
                         t.time_end.unwrap_or(f64::NAN),
                     )
@@ -752,8 +755,8 @@ fn turn_columns(c: &Corpus) -> TurnCols {
             cols.end.push(r.2);
             cols.label_start.push(r.3);
             cols.label_end.push(r.4);
-            cols.time_start.push(r.6);
-            cols.time_end.push(r.7);
+            cols.time_start.push(r.5);
+            cols.time_end.push(r.6);
         }
     }
     cols

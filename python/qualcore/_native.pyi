@@ -1,0 +1,112 @@
+"""Type stubs of the compiled module ``qualcore._native`` (private: use ``qualcore``).
+
+Offsets are Python string indices (code points, 0-based, end-exclusive).  Every heavy call
+releases the GIL and runs on rayon; ``threads=None`` uses all cores (one in a forked child).
+"""
+
+from typing import Any, final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Corpus", "Tokens", "tokenize", "default_label_pattern"]
+
+_I64 = npt.NDArray[np.int64]
+
+@final
+class Corpus:
+    """Documents, turns and speakers held in Rust."""
+
+    @staticmethod
+    def build(
+        doc_ids: list[str],
+        texts: list[Any],
+        turns: tuple[
+            list[int], list[str | None], list[int], list[int], list[int], list[int], list[float], list[float]
+        ]
+        | None = None,
+    ) -> Corpus:
+        """Builds a corpus; turn columns are (doc row, speaker, start, end, label_start,
+        label_end, time_start, time_end) with code-point offsets, -1 = no label, NaN = no time."""
+    @staticmethod
+    def read_transcripts(
+        paths: list[str], doc_ids: list[str], label_pattern: str, threads: int | None = None
+    ) -> Corpus:
+        """Reads UTF-8 transcripts in parallel and splits them into speaker turns."""
+    def __len__(self) -> int: ...
+    def doc_ids(self) -> list[str]:
+        """Document ids in order."""
+    def texts(self) -> list[str]:
+        """Texts in order."""
+    def text(self, position: int) -> str:
+        """Text of the document at ``position``."""
+    def position(self, doc_id: str) -> int:
+        """Position of a document by id."""
+    def speakers(self) -> list[str]:
+        """Speaker names."""
+    def doc_stats(self) -> tuple[_I64, _I64]:
+        """(length in code points, number of turns) per document."""
+    def turns_table(self) -> dict[str, npt.NDArray[Any]]:
+        """Turn columns: doc, turn, speaker, start, end, label_start, label_end, time_start, time_end."""
+    def select(self, positions: list[int]) -> Corpus:
+        """The documents at ``positions``, in that order."""
+    def with_speakers(self, speakers: list[str] | None) -> Corpus:
+        """The same documents analysed only in the turns of ``speakers``."""
+    def speaker_restriction(self) -> list[str] | None:
+        """The speakers the corpus is restricted to, or None."""
+    def rename_speakers(self, mapping: dict[str, str]) -> Corpus:
+        """Speakers renamed by ``mapping``."""
+    def tokens(self, lowercase: bool = True, threads: int | None = None) -> Tokens:
+        """Tokenises the corpus."""
+    def sentences(self, threads: int | None = None) -> dict[str, _I64]:
+        """Sentence columns: doc, turn, start, end."""
+    def kwic(
+        self,
+        patterns: list[str],
+        valuetype: str = "glob",
+        case_insensitive: bool = True,
+        window: int = 5,
+        within: str = "turn",
+        speakers: list[str] | None = None,
+        threads: int | None = None,
+    ) -> dict[str, Any]:
+        """KWIC columns: doc, turn, pattern, start, end, token_start, token_end (arrays) and
+        pre, match, post (lists of str)."""
+    def token_counts(self, threads: int | None = None) -> tuple[_I64, _I64]:
+        """(tokens, word tokens) per document, without keeping the tokens."""
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    @staticmethod
+    def _from_state(
+        ids: list[str],
+        texts: list[str],
+        turns: list[tuple[int, str | None, int, int, tuple[int, int] | None, float | None, float | None]],
+        speakers: list[str] | None,
+    ) -> Corpus:
+        """Rebuilds a corpus from its pickled state."""
+
+@final
+class Tokens:
+    """A tokenised corpus held in Rust."""
+
+    def columns(self, threads: int | None = None) -> dict[str, _I64]:
+        """Token columns: doc, turn, position, start, end, type."""
+    def types(self) -> list[str]:
+        """Original forms by type id."""
+    def type_norms(self) -> _I64:
+        """Norm id of every type."""
+    def norms(self) -> list[str]:
+        """Normalised forms by norm id."""
+    def norm_is_word(self) -> npt.NDArray[np.bool_]:
+        """True for norms that are words."""
+    def norm_counts(self) -> npt.NDArray[np.uint64]:
+        """Corpus frequency of each norm."""
+    def doc_lengths(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """(tokens, word tokens) per document."""
+    def ids(self, position: int) -> npt.NDArray[np.uint32]:
+        """Type ids of the tokens of one document."""
+
+def tokenize(text: str) -> tuple[_I64, _I64]:
+    """(start, end) code-point offsets of the tokens of ``text``."""
+
+def default_label_pattern() -> str:
+    """The default speaker-label regex."""

@@ -42,8 +42,12 @@ impl DocTokens {
 /// Tokenises one document against a local, per-document vocabulary whose keys borrow the
 /// document's text (no allocation per token).  Returns the tokens (ids are local) and the local
 /// types in order of first occurrence.
+///
+/// Tokens of up to 7 bytes (most words) are looked up by a `u64` packing their bytes and length,
+/// which costs one multiply to hash and one integer compare; longer ones by their text.
 pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, Vec<&'a str>) {
     let text = doc.text.as_str();
+    let bytes = text.as_bytes();
     let guess = text.len() / 5 + 1;
     let mut out = DocTokens {
         ids: Vec::with_capacity(guess),
@@ -51,31 +55,61 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
         ends: Vec::with_capacity(guess),
         units: Vec::with_capacity(units.len()),
     };
-    let mut map: FxHashMap<&'a str, u32> = FxHashMap::default();
+    let mut short: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut types: Vec<&'a str> = Vec::new();
     for u in units {
         let first = out.ids.len() as u32;
         let slice = &text[u.start..u.end];
         for_each_token(slice, |s, e| {
-            let tok = &slice[s..e];
+            let (s, e) = (u.start + s, u.start + e);
+            let len = e - s;
             let next = types.len() as u32;
-            let id = *map.entry(tok).or_insert_with(|| {
-                types.push(tok);
-                next
-            });
+            let id = if len <= 7 {
+                let key = pack_short(bytes, s, len);
+                *short.entry(key).or_insert_with(|| {
+                    types.push(&text[s..e]);
+                    next
+                })
+            } else {
+                *long.entry(&text[s..e]).or_insert_with(|| {
+                    types.push(&text[s..e]);
+                    next
+                })
+            };
             out.ids.push(id);
-            out.starts.push((u.start + s) as u32);
-            out.ends.push((u.start + e) as u32);
+            out.starts.push(s as u32);
+            out.ends.push(e as u32);
         });
         out.units.push((first, out.ids.len() as u32, u.turn));
     }
     (out, types)
 }
 
+/// The bytes `s..s + len` (`len <= 7`) packed into a `u64` with the length in the top byte.
+#[inline(always)]
+fn pack_short(bytes: &[u8], s: usize, len: usize) -> u64 {
+    debug_assert!(len <= 7);
+    let word = if s + 8 <= bytes.len() {
+        let mut buf = [0u8; 8];
+        buf.copy_from_slice(&bytes[s..s + 8]);
+        u64::from_le_bytes(buf)
+    } else {
+        let mut buf = [0u8; 8];
+        buf[..len].copy_from_slice(&bytes[s..s + len]);
+        u64::from_le_bytes(buf)
+    };
+    let mask = (1u64 << (8 * len)) - 1;
+    (word & mask) | ((len as u64) << 56)
+}
+
 /// The vocabulary: token types (original forms) and their normalised forms.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     types: Vec<Box<str>>,
+    /// Types of up to 7 bytes, by their packed bytes (see `pack_short`).
+    short_index: FxHashMap<u64, u32>,
+    /// Longer types.
     type_index: FxHashMap<Box<str>, u32>,
     norm_of: Vec<u32>,
     norms: Vec<Box<str>>,
@@ -95,7 +129,12 @@ impl Vocabulary {
 
     /// The id of a type, added if new.
     pub fn intern(&mut self, token: &str) -> u32 {
-        if let Some(&id) = self.type_index.get(token) {
+        let short = (token.len() <= 7).then(|| pack_short(token.as_bytes(), 0, token.len()));
+        let found = match short {
+            Some(key) => self.short_index.get(&key),
+            None => self.type_index.get(token),
+        };
+        if let Some(&id) = found {
             return id;
         }
         let id = self.types.len() as u32;
@@ -111,7 +150,14 @@ impl Vocabulary {
             }
         };
         self.types.push(token.into());
-        self.type_index.insert(token.into(), id);
+        match short {
+            Some(key) => {
+                self.short_index.insert(key, id);
+            }
+            None => {
+                self.type_index.insert(token.into(), id);
+            }
+        }
         self.norm_of.push(norm_id);
         id
     }

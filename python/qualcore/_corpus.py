@@ -491,6 +491,9 @@ class Corpus:
             unknown = sorted(set(names) - set(self.speakers))
             if unknown:
                 raise ArgumentError(f"speakers: {unknown} are not speakers of the corpus (speakers: {self.speakers})")
+            restriction = corpus.speaker_restriction
+            if restriction is not None:  # restrictions compose: a filter only narrows
+                names = [n for n in names if n in restriction]
             corpus = corpus._replace(native=corpus._native.with_speakers(names))
         return corpus
 

@@ -27,6 +27,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod coding;
 pub mod corpus;
 pub mod error;
 pub mod kwic;

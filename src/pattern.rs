@@ -49,6 +49,12 @@ pub type PieceRef = (u32, u32);
 pub struct Patterns {
     lengths: Vec<u32>,
     fixed: FxHashMap<String, Vec<PieceRef>>,
+    /// Globs `abc*` by their literal prefix (normalised), and the longest prefix in bytes.
+    prefixes: FxHashMap<String, Vec<PieceRef>>,
+    max_prefix: usize,
+    /// Globs `*abc` by their literal suffix (normalised), and the longest suffix in bytes.
+    suffixes: FxHashMap<String, Vec<PieceRef>>,
+    max_suffix: usize,
     wild: Option<RegexSet>,
     wild_refs: Vec<PieceRef>,
     normalization: Normalization,
@@ -85,6 +91,8 @@ impl Patterns {
         };
         let mut lengths = Vec::with_capacity(patterns.len());
         let mut fixed: FxHashMap<String, Vec<PieceRef>> = FxHashMap::default();
+        let mut prefixes: FxHashMap<String, Vec<PieceRef>> = FxHashMap::default();
+        let mut suffixes: FxHashMap<String, Vec<PieceRef>> = FxHashMap::default();
         let mut wild_src = Vec::new();
         let mut wild_refs = Vec::new();
         let mut errors = Vec::new();
@@ -102,7 +110,17 @@ impl Patterns {
                     ValueType::Glob => part.contains(['*', '?']),
                     ValueType::Fixed => false,
                 };
-                if wildcard {
+                let literal = |s: &str| !s.is_empty() && !s.contains(['*', '?']);
+                let affix = match (valuetype, part.strip_suffix('*'), part.strip_prefix('*')) {
+                    (ValueType::Glob, Some(head), _) if literal(head) => Some((true, head)),
+                    (ValueType::Glob, _, Some(tail)) if literal(tail) => Some((false, tail)),
+                    _ => None,
+                };
+                if let Some((is_prefix, lit)) = affix {
+                    let map = if is_prefix { &mut prefixes } else { &mut suffixes };
+                    map.entry(normalization.normalize(lit)).or_default().push((pi, k));
+                    k += 1;
+                } else if wildcard {
                     let body = if valuetype == ValueType::Glob {
                         glob_to_regex(part)
                     } else {
@@ -153,9 +171,15 @@ impl Patterns {
                     .map_err(|e| Error::invalid_pattern(&patterns.join(" | "), e.to_string()))?,
             )
         };
+        let max_prefix = prefixes.keys().map(String::len).max().unwrap_or(0);
+        let max_suffix = suffixes.keys().map(String::len).max().unwrap_or(0);
         Ok(Patterns {
             lengths,
             fixed,
+            prefixes,
+            max_prefix,
+            suffixes,
+            max_suffix,
             wild,
             wild_refs,
             normalization,
@@ -183,8 +207,28 @@ impl Patterns {
         scratch.clear();
         self.normalization.apply(token, scratch);
         let start = out.len();
-        if let Some(refs) = self.fixed.get(scratch.as_str()) {
+        let norm = scratch.as_str();
+        if let Some(refs) = self.fixed.get(norm) {
             out.extend_from_slice(refs);
+        }
+        if !self.prefixes.is_empty() {
+            for (i, _) in norm.char_indices().skip(1).chain([(norm.len(), ' ')]) {
+                if i > self.max_prefix {
+                    break;
+                }
+                if let Some(refs) = self.prefixes.get(&norm[..i]) {
+                    out.extend_from_slice(refs);
+                }
+            }
+        }
+        if !self.suffixes.is_empty() {
+            for (i, _) in norm.char_indices() {
+                if norm.len() - i <= self.max_suffix {
+                    if let Some(refs) = self.suffixes.get(&norm[i..]) {
+                        out.extend_from_slice(refs);
+                    }
+                }
+            }
         }
         if let Some(set) = &self.wild {
             out.extend(set.matches(scratch).into_iter().map(|i| self.wild_refs[i]));
@@ -281,8 +325,13 @@ mod tests {
 
     #[test]
     fn globs_are_anchored_and_case_insensitive() {
-        let p = compile(&["trust*", "?ole", "evidence-based"], ValueType::Glob, true).unwrap();
+        let p = compile(&["trust*", "?ole", "evidence-based", "*ING", "tr*st"], ValueType::Glob, true).unwrap();
         assert_eq!(m(&p, "Trustworthy"), vec![(0, 0)]);
+        assert_eq!(m(&p, "trust"), vec![(0, 0), (4, 0)]);
+        assert_eq!(m(&p, "Trusting"), vec![(0, 0), (3, 0)]);
+        assert_eq!(m(&p, "ing"), vec![(3, 0)]);
+        assert_eq!(m(&p, "tru"), vec![]);
+        assert_eq!(m(&p, "ÉTAing"), vec![(3, 0)]);
         assert_eq!(m(&p, "distrust"), vec![]);
         assert_eq!(m(&p, "role"), vec![(1, 0)]);
         assert_eq!(m(&p, "roles"), vec![]);
@@ -350,5 +399,18 @@ mod tests {
         out.clear();
         find_matches(&ids, 0, 1, &p, &tm, &mut out);
         assert!(out.is_empty());
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn affix_globs_equal_their_regex(lit in "[a-cé]{1,3}", word in "[a-cA-Cé]{0,6}", prefix in any::<bool>()) {
+            let glob = if prefix { format!("{lit}*") } else { format!("*{lit}") };
+            let fast = compile(&[glob.as_str()], ValueType::Glob, true).unwrap();
+            let re = if prefix { format!("{lit}.*") } else { format!(".*{lit}") };
+            let slow = compile(&[re.as_str()], ValueType::Regex, true).unwrap();
+            prop_assert_eq!(m(&fast, &word), m(&slow, &word));
+        }
     }
 }

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import _native
 from ._util import categorical, nullable_turn, threads_arg
-from .errors import ArgumentError, CorpusError, DuplicateIdError, UnknownDocumentError
+from .errors import ArgumentError, CorpusError, DuplicateIdError, TranscriptError, UnknownDocumentError
 
 if TYPE_CHECKING:
     from ._kwic import KwicFrame
@@ -226,7 +226,13 @@ class Corpus:
         minus = [-1] * len(sorter)
         turns = (codes_sorted.tolist(), speakers, starts.tolist(), ends.tolist(), minus, minus,
                  times(time_start), times(time_end))
-        native = _native.Corpus.build([str(x) for x in order], joined, turns)
+        try:
+            native = _native.Corpus.build([str(x) for x in order], joined, turns)
+        except ValueError as e:
+            # The native error points into the joined text of a document; name the frame's row.
+            if type(e) is ValueError and "surrogate" in str(e):
+                _raise_surrogate_row(values, ids)
+            raise
         corpus = cls(native, interviewers=interviewer)
         if attributes:
             frame = df[list(attributes)].copy()
@@ -675,6 +681,11 @@ def read_transcripts(
     (7, 826)
     """
     files = _expand_paths(paths, pattern)
+    bad_names = [f for f in files if not _is_utf8(f)]
+    if bad_names:
+        problems = [f"{f!r}: the file name is not valid UTF-8 (rename the file)" for f in bad_names]
+        message = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
+        raise TranscriptError(message, problems)
     ids = [Path(f).stem for f in files]
     native = _native.Corpus.read_transcripts(
         files, ids, DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern, threads=threads_arg(threads)
@@ -706,6 +717,27 @@ def _expand_paths(paths: Any, pattern: str) -> list[str]:
         else:
             raise FileNotFoundError(f"no such file or folder: {s!r}")
     return files
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _raise_surrogate_row(values: list[str], ids: list[str]) -> None:
+    """Raises the ValueError for the first row of ``values`` with a lone surrogate, if any."""
+    import re
+
+    for i, v in enumerate(values):
+        m = re.search("[\ud800-\udfff]", v)
+        if m is not None:
+            raise ValueError(
+                f"text: row {i} (document {ids[i]!r}) is not valid Unicode: lone surrogate at index "
+                f"{m.start()} (decode the source with errors='replace' or fix the text)"
+            ) from None
 
 
 def _as_ids(values: Iterable[Any]) -> list[str]:

@@ -55,6 +55,11 @@ RESULT_MARK = "@@BENCH-RESULT@@ "
 # is about the 5 tokens either side that qualcore and NLTK give.
 CHAR_WINDOW = 30
 WINDOW = 5  # tokens either side (qualcore, NLTK)
+# Sub-second runs on a shared VM vary by ±50 % and the first ones pay for page faults: a tool
+# whose runs are short is run at least `repeats` times and until its runs add up to
+# MIN_TIMED_S (at most MAX_RUNS runs); the median is reported, every time is in the JSON.
+MIN_TIMED_S = 2.0
+MAX_RUNS = 25
 SLOW_CAP_DEFAULT_MB = 32.0  # spaCy and NLTK Treebank on corpora above this: timed on a subset
 
 # Python `re` \b-matching and qualcore's UAX #29 tokens disagree on word-internal apostrophes
@@ -390,10 +395,10 @@ def run_one(tool: str, size: str, repeats: int, cap_mb: float | None, hits_out: 
         return result
     gc.collect()
     result["rss_baseline_mb"] = current_rss_mb()
-    times = []
+    times: list[float] = []
     answer: Any = None
     summary: dict[str, Any] = {}
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < MIN_TIMED_S and len(times) < MAX_RUNS):
         answer = None
         gc.collect()
         t0 = time.perf_counter()
@@ -445,7 +450,7 @@ def machine_info() -> dict[str, Any]:
                 mem = round(int(line.split()[1]) / 2**20, 1)
     except OSError:
         pass
-    pkgs = {}
+    pkgs: dict[str, str | None] = {}
     for p in ("qualcore", "numpy", "pandas", "spacy", "nltk", "scikit-learn", "textacy", "psutil"):
         try:
             pkgs[p] = version(p)
@@ -486,13 +491,13 @@ def spawn(tool: str, args: argparse.Namespace, repeats: int, cap_mb: float | Non
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT_MARK)]
     if proc.returncode != 0 or not lines:
         bench, label, timed = TOOLS[tool][:3]
-        res = {"tool": tool, "benchmark": bench, "label": label, "timed": timed, "child_wall_s": wall}
+        failed: dict[str, Any] = {"tool": tool, "benchmark": bench, "label": label, "timed": timed, "child_wall_s": wall}
         why = f"child exited with {proc.returncode} (its error is above)"
         if tool == "kwic-textacy":  # optional peer: a broken textacy install is skipped, not fatal
-            res["skipped"] = f"textacy failed: {why}"
+            failed["skipped"] = f"textacy failed: {why}"
         else:
-            res["error"] = why
-        return res
+            failed["error"] = why
+        return failed
     res: dict[str, Any] = json.loads(lines[-1][len(RESULT_MARK):])
     res["child_wall_s"] = wall
     return res
@@ -504,7 +509,8 @@ def compare_hits(qc_hits: list[list[Any]], re_hits: list[list[Any]], texts: dict
     r = {(d, k, s): e for d, k, s, e in re_hits}
     only_re = sorted(set(r) - set(q))
     only_qc = sorted(set(q) - set(r))
-    explained, unexplained = [], []
+    explained: list[tuple[str, str, int]] = []
+    unexplained: list[tuple[str, str, int]] = []
     for key in only_re:
         d, k, s = key
         e = r[key]
@@ -556,14 +562,15 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
         f"{info['platform']}. Load average (1/5/15 min) {load[0]} at start, {load[1]} at end.",
         "Versions: " + ", ".join(f"{k} {v or 'not installed'}" for k, v in info["packages"].items())
         + f"; qualcore commit {info['qualcore_commit']}.",
-        f"Timing: median of {repeats} run{'s' if repeats > 1 else ''} (`time.perf_counter`), each from the books as "
+        f"Timing: median of {repeats} run{'s' if repeats > 1 else ''} (`time.perf_counter`; a tool whose runs are short is "
+        f"run until they add up to {MIN_TIMED_S:.0f} s, at most {MAX_RUNS} runs), each from the books as "
         "Python `str` to the tool's result; every tool in its own child process. MB = UTF-8 bytes / 1e6. "
         "× qualcore = how many times faster qualcore (all threads) is, per MB. Peak RSS = the child's `ru_maxrss` "
         "(imports and the loaded books included); \"over baseline\" subtracts the RSS measured just before the "
         "first timed run.",
         "",
-        "| benchmark | tool | timed | MB | median s | MB/s | × qualcore | tokens / hits | peak RSS MB | over baseline MB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| benchmark | tool | timed | MB | runs | median s | MB/s | × qualcore | tokens / hits | peak RSS MB | over baseline MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes: list[str] = []
     for r in results:
@@ -571,7 +578,7 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
         if "error" in r or "skipped" in r:
             what = "skipped" if "skipped" in r else "ERROR"
             why = r.get("skipped") or r.get("error")
-            lines.append(f"| {r['benchmark']} | {name} | {r['timed']} | – | – | – | – | {what}: {why} | – | – |")
+            lines.append(f"| {r['benchmark']} | {name} | {r['timed']} | – | – | – | – | – | {what}: {why} | – | – |")
             notes.append(f"**{r['label']} ({r['benchmark']}) {what}**: {why}")
             continue
         base = ref[r["benchmark"]]
@@ -584,21 +591,20 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
         else:
             count = f"{r['hits']:,}"
         lines.append(
-            f"| {r['benchmark']} | {name} | {r['timed']} | {mb} | {r['median_s']:.3f} | {fmt(r['mb_per_s'])} | "
+            f"| {r['benchmark']} | {name} | {r['timed']} | {mb} | {len(r['times_s'])} | {r['median_s']:.3f} | {fmt(r['mb_per_s'])} | "
             f"{'–' if ratio is None else fmt(ratio, 1) + '×'} | {count} | {r['peak_rss_mb']:.0f} | "
             f"{r['peak_rss_mb'] - r['rss_baseline_mb']:.0f} |")
         if r.get("subset"):
             notes.append(f"*{r['label']} ({r['benchmark']}) was timed on a subset: the first {r['books']} of "
                          f"{r['books_in_set']} books ({r['mb']:.1f} MB; cap {cap_mb} MB) because it is too slow "
                          "for the whole set; its MB/s and ratio assume time grows linearly with size.")
-    lines += ["", "## KWIC hits per keyword", "",
-              "| keyword | " + " | ".join(by[t]["label"] for t in ("kwic-qualcore", "kwic-re", "kwic-nltk", "kwic-textacy")
-                                       if t in by and "per_keyword" in by[t]) + " |"]
     kw_tools = [t for t in ("kwic-qualcore", "kwic-re", "kwic-nltk", "kwic-textacy") if t in by and "per_keyword" in by[t]]
-    lines.append("|---|" + "---:|" * len(kw_tools))
-    for kw in kws:
-        lines.append(f"| {kw} | " + " | ".join(f"{by[t]['per_keyword'][kw]:,}" for t in kw_tools) + " |")
-    lines.append("| **total** | " + " | ".join(f"**{by[t]['hits']:,}**" for t in kw_tools) + " |")
+    if kw_tools:
+        lines += ["", "## KWIC hits per keyword", "", "| keyword | " + " | ".join(by[t]["label"] for t in kw_tools) + " |",
+                  "|---|" + "---:|" * len(kw_tools)]
+        for kw in kws:
+            lines.append(f"| {kw} | " + " | ".join(f"{by[t]['per_keyword'][kw]:,}" for t in kw_tools) + " |")
+        lines.append("| **total** | " + " | ".join(f"**{by[t]['hits']:,}**" for t in kw_tools) + " |")
     lines += ["",
               "qualcore and NLTK match whole tokens (5 tokens of context either side); `re` matches `\\bkeyword\\b` "
               f"({CHAR_WINDOW} characters of context); textacy matches the keyword as a regex with no word "

@@ -85,14 +85,16 @@ pub fn autocode(
         .par_iter()
         .enumerate()
         .map(|(di, doc)| {
-            let units = corpus.units(di);
-            let (toks, types) = tokenize_document(doc, &units);
+            let all_units = corpus.units(di);
+            let (toks, types) = tokenize_document(doc, &all_units);
+            let units: Vec<_> = all_units.into_iter().filter(|u| u.active).collect();
             let tm = TypeMatches::new(patterns, types.iter().copied());
             let mut matches: Vec<Match> = Vec::new();
             let mut spans: Vec<CodedSpan> = Vec::new();
             let mut raw: Vec<(u32, usize, usize)> = Vec::new();
             let mut sentences: Vec<(usize, usize)> = Vec::new();
-            for (ui, &(lo, hi, turn)) in toks.units.iter().enumerate() {
+            for (ui, tu) in toks.units.iter().enumerate() {
+                let (lo, hi, turn) = (tu.first, tu.end, tu.turn);
                 matches.clear();
                 find_matches(&toks.ids, lo, hi, patterns, &tm, &mut matches);
                 if matches.is_empty() {
@@ -151,7 +153,10 @@ pub fn autocode(
                 }
             }
             spans.sort_unstable_by_key(|s| (s.byte_start, s.code, s.byte_end));
-            let offs: Vec<usize> = spans.iter().flat_map(|s| [s.byte_start, s.byte_end]).collect();
+            let offs: Vec<usize> = spans
+                .iter()
+                .flat_map(|s| [s.byte_start, s.byte_end])
+                .collect();
             let chars = bytes_to_chars(&doc.text, &offs);
             for (s, c) in spans.iter_mut().zip(chars.chunks_exact(2)) {
                 s.start = c[0];
@@ -165,6 +170,7 @@ pub fn autocode(
 
 /// How an extract was placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum AlignMethod {
     /// Found verbatim.
     Exact,
@@ -213,11 +219,12 @@ pub struct Folded {
 
 fn fold_char(c: char) -> Option<char> {
     match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => Some('\''),
-        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => Some('"'),
-        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}' => {
-            Some('-')
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
+            Some('\'')
         }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => Some('"'),
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => Some('-'),
         '\u{A0}' | '\u{202F}' | '\u{2007}' => Some(' '),
         _ => None,
     }
@@ -377,7 +384,10 @@ mod tests {
 
     fn code(unit: CodeUnit) -> Vec<(u32, String, u32)> {
         let c = corpus();
-        let pats: Vec<String> = ["trust*", "evidence base", "evidence"].iter().map(|s| s.to_string()).collect();
+        let pats: Vec<String> = ["trust*", "evidence base", "evidence"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let p = Patterns::new(&pats, ValueType::Glob, true).unwrap();
         let text = &c.docs()[0].text;
         autocode(&c, &p, &[0, 1, 1], unit)
@@ -434,17 +444,38 @@ mod tests {
         let f = Folded::new(text);
         let a = align(text, &f, "I think the", 0.15);
         assert_eq!((a.method, a.candidates), (AlignMethod::Exact, 1));
-        let a = align(text, &f, "Honestly, I think the \"partial dependence\" plots are useful - mostly.\nDan: Okay.", 0.15);
+        let a = align(
+            text,
+            &f,
+            "Honestly, I think the \"partial dependence\" plots are useful - mostly.\nDan: Okay.",
+            0.15,
+        );
         assert_eq!(a.method, AlignMethod::Normalized);
         let (s, e) = a.span.unwrap();
-        assert_eq!(&text[s..e], "Honestly, I think the “partial dependence” plots are useful — mostly.\n\nDan: Okay.");
+        assert_eq!(
+            &text[s..e],
+            "Honestly, I think the “partial dependence” plots are useful — mostly.\n\nDan: Okay."
+        );
         // A transcription difference in the middle: found by head and tail.
-        let a = align(text, &f, "Honestly, I think the partial dependency plots are useful - mostly.", 0.15);
+        let a = align(
+            text,
+            &f,
+            "Honestly, I think the partial dependency plots are useful - mostly.",
+            0.15,
+        );
         assert_eq!(a.method, AlignMethod::Fuzzy);
         let (s, e) = a.span.unwrap();
-        assert_eq!(&text[s..e], "Honestly, I think the “partial dependence” plots are useful — mostly.");
+        assert_eq!(
+            &text[s..e],
+            "Honestly, I think the “partial dependence” plots are useful — mostly."
+        );
         assert!(a.score > 0.9);
-        let a = align(text, &f, "Nothing like this is in the transcript at all, really.", 0.15);
+        let a = align(
+            text,
+            &f,
+            "Nothing like this is in the transcript at all, really.",
+            0.15,
+        );
         assert_eq!(a.method, AlignMethod::NotFound);
         let a = align(text, &f, "Okay", 0.15);
         assert_eq!(a.method, AlignMethod::Exact);

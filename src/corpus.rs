@@ -46,6 +46,9 @@ pub struct Unit {
     pub end: usize,
     /// Index of the turn, or `None` for text outside every turn.
     pub turn: Option<u32>,
+    /// False for a unit that a speaker restriction leaves out (its tokens still count for
+    /// token positions, so positions are the same in a restricted corpus).
+    pub active: bool,
 }
 
 impl Document {
@@ -63,6 +66,7 @@ impl Document {
                     start: a + lead,
                     end: a + lead + trimmed.len(),
                     turn: None,
+                    active: true,
                 });
             }
         };
@@ -75,6 +79,7 @@ impl Document {
                 start: t.start,
                 end: t.end,
                 turn: Some(i as u32),
+                active: true,
             });
             pos = t.end.max(pos);
         }
@@ -242,18 +247,26 @@ impl Corpus {
         })
     }
 
-    /// The units of document `i` that analyses see: all of them, or only the turns of the
-    /// speakers the corpus is restricted to.
+    /// The units of document `i`, each marked active when analyses see it: all of them, or
+    /// only the turns of the speakers the corpus is restricted to.
     pub fn units(&self, i: usize) -> Vec<Unit> {
         let doc = &self.docs[i];
         let mut units = doc.units();
         if let Some(keep) = &self.speaker_filter {
-            units.retain(|u| {
-                u.turn
+            for u in &mut units {
+                u.active = u
+                    .turn
                     .and_then(|t| doc.turns[t as usize].speaker)
-                    .is_some_and(|s| keep[s as usize])
-            });
+                    .is_some_and(|s| keep[s as usize]);
+            }
         }
+        units
+    }
+
+    /// The active units of document `i` (see [`Corpus::units`]).
+    pub fn active_units(&self, i: usize) -> Vec<Unit> {
+        let mut units = self.units(i);
+        units.retain(|u| u.active);
         units
     }
 

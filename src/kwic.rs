@@ -50,9 +50,9 @@ pub struct KwicHit {
     pub turn: Option<u32>,
     /// Pattern index.
     pub pattern: u32,
-    /// First token of the match.
+    /// Document position of the match's first token.
     pub token_start: u32,
-    /// End token of the match (exclusive).
+    /// Document position past the match's last token.
     pub token_end: u32,
     /// Code-point start of the match.
     pub start: usize,
@@ -95,7 +95,7 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
             let mut matches: Vec<Match> = Vec::new();
             let mut hits = Vec::new();
             let ranges: Vec<(u32, u32)> = match opts.within {
-                Within::Turn => toks.units.iter().map(|u| (u.0, u.1)).collect(),
+                Within::Turn => toks.units.iter().map(|u| (u.first, u.end)).collect(),
                 Within::Document => vec![(0, toks.len() as u32)],
             };
             for (lo, hi) in ranges {
@@ -121,8 +121,8 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
                         doc: di as u32,
                         turn,
                         pattern: m.pattern,
-                        token_start: m.start,
-                        token_end: m.end,
+                        token_start: toks.position(m.start),
+                        token_end: toks.position(m.end - 1) + 1,
                         start: 0,
                         end: 0,
                         match_bytes: mb,

@@ -117,8 +117,14 @@ impl Patterns {
                     _ => None,
                 };
                 if let Some((is_prefix, lit)) = affix {
-                    let map = if is_prefix { &mut prefixes } else { &mut suffixes };
-                    map.entry(normalization.normalize(lit)).or_default().push((pi, k));
+                    let map = if is_prefix {
+                        &mut prefixes
+                    } else {
+                        &mut suffixes
+                    };
+                    map.entry(normalization.normalize(lit))
+                        .or_default()
+                        .push((pi, k));
                     k += 1;
                 } else if wildcard {
                     let body = if valuetype == ValueType::Glob {
@@ -325,7 +331,12 @@ mod tests {
 
     #[test]
     fn globs_are_anchored_and_case_insensitive() {
-        let p = compile(&["trust*", "?ole", "evidence-based", "*ING", "tr*st"], ValueType::Glob, true).unwrap();
+        let p = compile(
+            &["trust*", "?ole", "evidence-based", "*ING", "tr*st"],
+            ValueType::Glob,
+            true,
+        )
+        .unwrap();
         assert_eq!(m(&p, "Trustworthy"), vec![(0, 0)]);
         assert_eq!(m(&p, "trust"), vec![(0, 0), (4, 0)]);
         assert_eq!(m(&p, "Trusting"), vec![(0, 0), (3, 0)]);

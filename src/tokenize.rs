@@ -248,9 +248,9 @@ impl Normalization {
         } else if token.is_ascii() {
             out.extend(token.bytes().map(|b| b.to_ascii_lowercase() as char));
         } else {
-            for c in token.chars() {
-                out.extend(c.to_lowercase());
-            }
+            // The whole-string mapping applies context rules (Greek final sigma), as Python's
+            // str.lower() does.
+            out.push_str(&token.to_lowercase());
         }
     }
 
@@ -376,6 +376,7 @@ mod tests {
         let n = Normalization::default();
         assert_eq!(n.normalize("Trust"), "trust");
         assert_eq!(n.normalize("ÓLAFUR"), "ólafur");
+        assert_eq!(n.normalize("ΟΔΟΣ"), "οδος");
         assert_eq!(
             Normalization { lowercase: false }.normalize("Trust"),
             "Trust"

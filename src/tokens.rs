@@ -17,8 +17,22 @@ pub struct DocTokens {
     pub starts: Vec<u32>,
     /// End byte of each token (exclusive).
     pub ends: Vec<u32>,
-    /// Units as token ranges `(first, end, turn)`, in text order; they tile `0..len`.
-    pub units: Vec<(u32, u32, Option<u32>)>,
+    /// The active units as token ranges, in text order; they tile `0..len`.
+    pub units: Vec<TokUnit>,
+}
+
+/// A unit of a document as a range of its tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokUnit {
+    /// Index of the first token.
+    pub first: u32,
+    /// Index past the last token.
+    pub end: u32,
+    /// Turn (`None`: outside every turn).
+    pub turn: Option<u32>,
+    /// Document position of the first token: positions count the tokens of every unit,
+    /// including units a speaker restriction leaves out.
+    pub position: u32,
 }
 
 impl DocTokens {
@@ -32,16 +46,27 @@ impl DocTokens {
         self.ids.is_empty()
     }
 
-    /// The turn of the token at `pos` (`None`: outside every turn).
-    pub fn turn_of(&self, pos: u32) -> Option<u32> {
-        let i = self.units.partition_point(|u| u.1 <= pos);
-        self.units.get(i).and_then(|u| u.2)
+    fn unit_of(&self, i: u32) -> Option<&TokUnit> {
+        let k = self.units.partition_point(|u| u.end <= i);
+        self.units.get(k)
+    }
+
+    /// The turn of token `i` (`None`: outside every turn).
+    pub fn turn_of(&self, i: u32) -> Option<u32> {
+        self.unit_of(i).and_then(|u| u.turn)
+    }
+
+    /// The document position of token `i` (equal to `i` unless a speaker restriction leaves
+    /// units out).
+    pub fn position(&self, i: u32) -> u32 {
+        self.unit_of(i).map_or(i, |u| u.position + (i - u.first))
     }
 }
 
-/// Tokenises one document against a local, per-document vocabulary whose keys borrow the
-/// document's text (no allocation per token).  Returns the tokens (ids are local) and the local
-/// types in order of first occurrence.
+/// Tokenises the active units of one document against a local, per-document vocabulary whose
+/// keys borrow the document's text (no allocation per token).  Inactive units are only counted,
+/// so positions stay those of the whole document.  Returns the tokens (ids are local) and the
+/// local types in order of first occurrence.
 ///
 /// Tokens of up to 7 bytes (most words) are looked up by a `u64` packing their bytes and length,
 /// which costs one multiply to hash and one integer compare; longer ones by their text.
@@ -58,9 +83,16 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
     let mut short: FxHashMap<u64, u32> = FxHashMap::default();
     let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut types: Vec<&'a str> = Vec::new();
+    let mut position = 0u32;
     for u in units {
         let first = out.ids.len() as u32;
         let slice = &text[u.start..u.end];
+        if !u.active {
+            let mut n = 0u32;
+            for_each_token(slice, |_, _| n += 1);
+            position += n;
+            continue;
+        }
         for_each_token(slice, |s, e| {
             let (s, e) = (u.start + s, u.start + e);
             let len = e - s;
@@ -81,7 +113,14 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
             out.starts.push(s as u32);
             out.ends.push(e as u32);
         });
-        out.units.push((first, out.ids.len() as u32, u.turn));
+        let end = out.ids.len() as u32;
+        out.units.push(TokUnit {
+            first,
+            end,
+            turn: u.turn,
+            position,
+        });
+        position += end - first;
     }
     (out, types)
 }
@@ -337,10 +376,21 @@ mod tests {
                 "it", "."
             ]
         );
+        let u = |first, end, turn, position| TokUnit {
+            first,
+            end,
+            turn,
+            position,
+        };
         assert_eq!(
             d.units,
-            vec![(0, 1, None), (1, 6, Some(0)), (6, 14, Some(1))]
+            vec![u(0, 1, None, 0), u(1, 6, Some(0), 1), u(6, 14, Some(1), 6)]
         );
+        // Restricted to the participant: positions stay those of the whole document.
+        let r = c.with_speakers(Some(&["Participant".to_string()]));
+        let (rt, _) = tokenize_document(&r.docs()[0], &r.units(0));
+        assert_eq!(rt.units, vec![u(0, 8, Some(1), 6)]);
+        assert_eq!(rt.position(3), 9);
         // "trust" and "Trust" are two types with one normalised form.
         assert_eq!(v.norm_of(d.ids[3]), v.norm_of(d.ids[6]));
         assert_ne!(d.ids[3], d.ids[6]);

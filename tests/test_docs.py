@@ -14,6 +14,9 @@ MODULES = [
     "qualcore._corpus",
     "qualcore._tokens",
     "qualcore._kwic",
+    "qualcore._codebook",
+    "qualcore._coding",
+    "qualcore.plot",
     "qualcore.errors",
     "qualcore.datasets",
 ]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, errors
+from . import datasets, errors, plot
+from ._codebook import PATH_SEPARATOR, Code, Codebook
+from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
 from ._kwic import KwicFrame
 from ._tokens import Tokens
@@ -42,6 +44,12 @@ def tokenize(text: str) -> list[str]:
 
 
 __all__ = [
+    "Code",
+    "Codebook",
+    "Coding",
+    "PATH_SEPARATOR",
+    "code_matrix",
+    "saturation",
     "Corpus",
     "Document",
     "KwicFrame",
@@ -51,6 +59,7 @@ __all__ = [
     "TURN_SEPARATOR",
     "THREADS_ENV",
     "datasets",
+    "plot",
     "errors",
     "read_transcripts",
     "tokenize",

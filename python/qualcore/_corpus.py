@@ -17,6 +17,8 @@ from ._util import categorical, nullable_turn, threads_arg
 from .errors import ArgumentError, CorpusError, DuplicateIdError, TranscriptError, UnknownDocumentError
 
 if TYPE_CHECKING:
+    from ._codebook import Codebook
+    from ._coding import Coding
     from ._kwic import KwicFrame
     from ._tokens import Tokens
 
@@ -320,7 +322,7 @@ class Corpus:
         [['doc1', 2], ['doc2', 3]]
         """
         n_chars, n_turns = self._native.doc_stats()
-        df = pd.DataFrame({"doc_id": self.doc_ids, "n_chars": n_chars, "n_turns": n_turns})
+        df = pd.DataFrame({"doc_id": np.array(self.doc_ids, dtype=object), "n_chars": n_chars, "n_turns": n_turns})
         return self._with_attrs(df)
 
     @property
@@ -344,7 +346,7 @@ class Corpus:
                 "speaker": pd.array([speakers[s] if s >= 0 else None for s in spk_codes.tolist()], dtype=object),
                 "start": t["start"],
                 "end": t["end"],
-                "text": text_col,
+                "text": np.array(text_col, dtype=object),
                 "interviewer": np.array([s >= 0 and speakers[s] in self._interviewers for s in spk_codes.tolist()], dtype=bool),
                 "time_start": t["time_start"],
                 "time_end": t["time_end"],
@@ -567,7 +569,7 @@ class Corpus:
                 "sentence": _ranks(doc),
                 "start": cols["start"],
                 "end": cols["end"],
-                "text": [texts[d][s:e] for d, s, e in zip(doc.tolist(), cols["start"].tolist(), cols["end"].tolist())],
+                "text": np.array([texts[d][s:e] for d, s, e in zip(doc.tolist(), cols["start"].tolist(), cols["end"].tolist())], dtype=object),
             }
         )
         return self._with_attrs(df)
@@ -613,6 +615,9 @@ class Corpus:
         sp = None
         if speakers is not None:
             sp = [speakers] if isinstance(speakers, str) else list(speakers)
+            unknown = sorted(set(sp) - set(self.speakers))
+            if unknown:
+                raise ArgumentError(f"speakers: {unknown} are not speakers of the corpus (speakers: {self.speakers})")
             restriction = self.speaker_restriction
             if restriction is not None:
                 sp = [s for s in sp if s in restriction]
@@ -639,6 +644,74 @@ class Corpus:
             }
         )
         return KwicFrame(self._with_attrs(df))
+
+    def autocode(
+        self,
+        codebook: Codebook,
+        unit: str = "match",
+        speakers: Iterable[str] | None = None,
+        coder: str = "autocode",
+        case_insensitive: bool = True,
+        valuetype: str = "glob",
+        threads: int | None = None,
+    ) -> Coding:
+        """Dictionary auto-coding: every pattern of every code of ``codebook`` compiled into
+        one matcher and applied in parallel over documents (in Rust, GIL released).
+
+        ``unit="match"`` codes the matched words (overlapping matches of one code in a turn
+        merged into one span); ``"sentence"`` the sentence(s) around a match; ``"turn"`` the
+        whole turn (or stretch of text outside turns).  A unit is coded once per code however
+        many matches it holds; several codes may code the same text.  ``speakers`` keeps to
+        these speakers' turns (e.g. the participants').  Patterns use the language of
+        :meth:`kwic`.  The codings get ``coder``.
+
+        >>> import qualcore as qc
+        >>> c = qc.Corpus.from_texts(["I trust my GP. The evidence base is weak."], doc_ids=["A1"])
+        >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": ["trust*"], "Evidence base": ["evidence base"]}})
+        >>> c.autocode(cb, unit="sentence").frame[["code", "text"]].values.tolist()
+        [['Trust > Credibility', 'I trust my GP.'], ['Trust > Evidence base', 'The evidence base is weak.']]
+        """
+        from ._coding import autocode
+
+        return autocode(self, codebook, unit=unit, speakers=speakers, coder=coder,
+                        case_insensitive=case_insensitive, valuetype=valuetype, threads=threads)
+
+    def align(
+        self,
+        extracts: pd.DataFrame,
+        doc: str = "doc_id",
+        code: str = "code",
+        text: str = "text",
+        codebook: Codebook | None = None,
+        coder: str = "aligned",
+        tolerance: float = 0.15,
+        threads: int | None = None,
+    ) -> tuple[Coding, pd.DataFrame]:
+        """Locates coded extracts exported as text (MAXQDA, NVivo, Word tables) back onto the
+        transcripts and returns ``(coding, report)``.
+
+        Each extract is searched in its document verbatim first, then with white space runs,
+        typographic quotes and dashes folded (so a ``\\n`` between turns in an export matches
+        the transcript's blank line), then by its head and tail with a length within
+        ``tolerance`` of the extract's (``fuzzy``).  ``report`` has one row per extract:
+        ``placed``, ``method`` (exact, normalized, fuzzy, not_found), ``start``, ``end``,
+        ``candidates`` (2 means the extract fits two or more places; the first is used),
+        ``score`` and ``reason`` (why it was not placed: unknown document, unknown code, not
+        found).  Codes are paths of ``codebook`` (default: a flat codebook of the codes
+        present).
+
+        >>> import pandas as pd, qualcore as qc
+        >>> c = qc.Corpus.from_texts(["Dan: Why?\\n\\nA1: Because “the data” said so."], doc_ids=["A1"])
+        >>> ex = pd.DataFrame({"doc_id": ["A1", "A1"], "code": ["Evidence", "Evidence"],
+        ...                    "text": ['Why?\\nA1: Because "the data"', "not in the text at all"]})
+        >>> coding, report = c.align(ex)
+        >>> coding.frame["text"].tolist(), report["method"].tolist()
+        (['Why?\\n\\nA1: Because “the data”'], ['normalized', 'not_found'])
+        """
+        from ._coding import align
+
+        return align(self, extracts, doc=doc, code=code, text=text, codebook=codebook, coder=coder,
+                     tolerance=tolerance, threads=threads)
 
     # ------------------------------------------------------------------ pickling, display
 

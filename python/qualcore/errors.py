@@ -25,6 +25,9 @@ __all__ = [
     "CorpusError",
     "TranscriptError",
     "TranscriptDecodeError",
+    "CodebookError",
+    "DictionaryError",
+    "CodingError",
 ]
 
 
@@ -75,3 +78,15 @@ class TranscriptError(QualcoreError, OSError):
 
 class TranscriptDecodeError(QualcoreError, ValueError):
     """A transcript that is not valid text in its encoding (file, byte offset and line)."""
+
+
+class CodebookError(QualcoreError, ValueError):
+    """A codebook that is not a valid tree (every problem is listed)."""
+
+
+class DictionaryError(QualcoreError, ValueError):
+    """A dictionary or codebook file with a syntax error (file and line)."""
+
+
+class CodingError(QualcoreError, ValueError):
+    """Codings that do not fit the corpus or the codebook (every problem is listed)."""

@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyFileNotFoundError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
+use crate::coding::{align, autocode, CodeUnit, Folded};
 use crate::corpus::{read_utf8_files, Corpus, LabelParser, TurnSpec};
 use crate::error::{Error, ErrorKind};
 use crate::kwic::{kwic, KwicOptions, Within};
@@ -456,6 +457,161 @@ impl PyCorpus {
         Ok(d)
     }
 
+    /// Auto-codes the corpus: `pattern_code[p]` is the code index of pattern `p`.  Returns
+    /// columns doc, code, turn, start, end, hits (arrays; code points).
+    #[pyo3(signature = (patterns, pattern_code, unit="match", valuetype="glob", case_insensitive=true, speakers=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn autocode<'py>(
+        &self,
+        py: Python<'py>,
+        patterns: Vec<String>,
+        pattern_code: Vec<u32>,
+        unit: &str,
+        valuetype: &str,
+        case_insensitive: bool,
+        speakers: Option<Vec<String>>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        if pattern_code.len() != patterns.len() {
+            return Err(PyValueError::new_err(format!(
+                "pattern_code: {} codes for {} patterns",
+                pattern_code.len(),
+                patterns.len()
+            )));
+        }
+        let unit = CodeUnit::parse(unit).py_err()?;
+        let vt = ValueType::parse(valuetype).py_err()?;
+        let compiled = run(py, None, move || {
+            Patterns::new(&patterns, vt, case_insensitive)
+        })?
+        .py_err()?;
+        let inner = match &speakers {
+            Some(names) => Arc::new(self.inner.with_speakers(Some(names))),
+            None => Arc::clone(&self.inner),
+        };
+        let spans = run(py, threads, move || {
+            autocode(&inner, &compiled, &pattern_code, unit)
+        })?;
+        let d = PyDict::new(py);
+        let col = |f: &dyn Fn(&crate::coding::CodedSpan) -> i64| {
+            spans.iter().map(f).collect::<Vec<i64>>()
+        };
+        d.set_item("doc", col(&|s| s.doc as i64).into_pyarray(py))?;
+        d.set_item("code", col(&|s| s.code as i64).into_pyarray(py))?;
+        d.set_item("turn", col(&|s| opt_i64(s.turn)).into_pyarray(py))?;
+        d.set_item("start", col(&|s| s.start as i64).into_pyarray(py))?;
+        d.set_item("end", col(&|s| s.end as i64).into_pyarray(py))?;
+        d.set_item("hits", col(&|s| s.hits as i64).into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Aligns extracts onto documents (`docs[i]` is the position of extract `i`'s document).
+    /// Returns columns start, end (code points, -1 when not found), method (0 exact,
+    /// 1 normalized, 2 fuzzy, 3 not found), candidates, score.
+    #[pyo3(signature = (docs, extracts, tolerance=0.15, threads=None))]
+    fn align<'py>(
+        &self,
+        py: Python<'py>,
+        docs: Vec<usize>,
+        extracts: &Bound<'py, PyAny>,
+        tolerance: f64,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let extracts = extract_texts(extracts, "extracts", None)?;
+        if docs.len() != extracts.len() {
+            return Err(PyValueError::new_err("docs and extracts differ in length"));
+        }
+        if !(0.0..1.0).contains(&tolerance) {
+            return Err(PyValueError::new_err(format!(
+                "tolerance: must be in [0, 1), got {tolerance}"
+            )));
+        }
+        if let Some(&bad) = docs.iter().find(|&&d| d >= self.inner.len()) {
+            return Err(PyValueError::new_err(format!(
+                "docs: position {bad} is out of range"
+            )));
+        }
+        let inner = Arc::clone(&self.inner);
+        let rows = run(py, threads, move || {
+            use rayon::prelude::*;
+            let mut by_doc: Vec<Vec<usize>> = vec![Vec::new(); inner.len()];
+            for (i, &d) in docs.iter().enumerate() {
+                by_doc[d].push(i);
+            }
+            let mut out: Vec<AlignRow> = vec![(-1, -1, 3, 0, 0.0); extracts.len()];
+            let results: Vec<Vec<(usize, AlignRow)>> = by_doc
+                .par_iter()
+                .enumerate()
+                .filter(|(_, idx)| !idx.is_empty())
+                .map(|(d, idx)| {
+                    let text = &inner.docs()[d].text;
+                    let folded = Folded::new(text);
+                    let aligned: Vec<_> = idx
+                        .iter()
+                        .map(|&i| align(text, &folded, &extracts[i], tolerance))
+                        .collect();
+                    let offs: Vec<usize> = aligned
+                        .iter()
+                        .flat_map(|a| a.span.map_or([0, 0], |(s, e)| [s, e]))
+                        .collect();
+                    let ch = bytes_to_chars(text, &offs);
+                    idx.iter()
+                        .zip(aligned.iter().zip(ch.chunks_exact(2)))
+                        .map(|(&i, (a, c))| {
+                            let (s, e) = if a.span.is_some() {
+                                (c[0] as i64, c[1] as i64)
+                            } else {
+                                (-1, -1)
+                            };
+                            (i, (s, e, a.method as u8, a.candidates, a.score))
+                        })
+                        .collect()
+                })
+                .collect();
+            for r in results.into_iter().flatten() {
+                out[r.0] = r.1;
+            }
+            out
+        })?;
+        let d = PyDict::new(py);
+        d.set_item(
+            "start",
+            rows.iter()
+                .map(|r| r.0)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "end",
+            rows.iter()
+                .map(|r| r.1)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "method",
+            rows.iter()
+                .map(|r| r.2 as i64)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "candidates",
+            rows.iter()
+                .map(|r| r.3 as i64)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "score",
+            rows.iter()
+                .map(|r| r.4)
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+        Ok(d)
+    }
+
     /// Number of tokens and of word tokens per document, without keeping the tokens.
     #[pyo3(signature = (threads=None))]
     fn token_counts<'py>(
@@ -701,6 +857,12 @@ struct TurnCols {
     time_end: Vec<f64>,
 }
 
+/// Per document: turn, position, start, end of each token.
+type TokenCols = (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>);
+
+/// An aligned extract: start, end (code points, -1 = not found), method, candidates, score.
+type AlignRow = (i64, i64, u8, u32, f64);
+
 /// speaker, start, end, label_start, label_end, time_start, time_end
 type TurnRow = (i64, i64, i64, i64, i64, f64, f64);
 
@@ -770,7 +932,7 @@ fn sentence_columns(c: &Corpus) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
         .enumerate()
         .map(|(i, d)| {
             let mut rows = Vec::new();
-            for u in c.units(i) {
+            for u in c.active_units(i) {
                 let slice = &d.text[u.start..u.end];
                 for_each_sentence(slice, |s, e| {
                     rows.push((opt_i64(u.turn), u.start + s, u.start + e))
@@ -818,7 +980,7 @@ impl PyTokens {
         let (corpus, tokens) = (Arc::clone(&self.corpus), Arc::clone(&self.tokens));
         let cols = run(py, threads, move || {
             use rayon::prelude::*;
-            let per_doc: Vec<(Vec<i64>, Vec<i64>, Vec<i64>)> = tokens
+            let per_doc: Vec<TokenCols> = tokens
                 .docs()
                 .par_iter()
                 .zip(corpus.docs().par_iter())
@@ -830,12 +992,18 @@ impl PyTokens {
                     }
                     let ch = bytes_to_chars(&d.text, &offs);
                     let mut turn = Vec::with_capacity(dt.len());
-                    for &(a, b, t) in &dt.units {
-                        turn.extend(std::iter::repeat_n(opt_i64(t), (b - a) as usize));
+                    let mut position = Vec::with_capacity(dt.len());
+                    for u in &dt.units {
+                        turn.extend(std::iter::repeat_n(
+                            opt_i64(u.turn),
+                            (u.end - u.first) as usize,
+                        ));
+                        position
+                            .extend((u.position..u.position + (u.end - u.first)).map(i64::from));
                     }
                     let starts = ch.iter().step_by(2).map(|&x| x as i64).collect();
                     let ends = ch.iter().skip(1).step_by(2).map(|&x| x as i64).collect();
-                    (turn, starts, ends)
+                    (turn, position, starts, ends)
                 })
                 .collect();
             let total: usize = tokens.docs().iter().map(|d| d.len()).sum();
@@ -845,9 +1013,9 @@ impl PyTokens {
             let mut start = Vec::with_capacity(total);
             let mut end = Vec::with_capacity(total);
             let mut ty = Vec::with_capacity(total);
-            for (di, ((t, s, e), dt)) in per_doc.into_iter().zip(tokens.docs()).enumerate() {
+            for (di, ((t, p, s, e), dt)) in per_doc.into_iter().zip(tokens.docs()).enumerate() {
                 doc.extend(std::iter::repeat_n(di as i64, dt.len()));
-                position.extend(0..dt.len() as i64);
+                position.extend(p);
                 turn.extend(t);
                 start.extend(s);
                 end.extend(e);

@@ -1,0 +1,577 @@
+"""Codings: coded spans of a corpus, and the tables a thematic analysis reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._codebook import PATH_SEPARATOR, Code, Codebook
+from ._util import nullable_turn, threads_arg
+from .errors import ArgumentError, CodingError
+
+if TYPE_CHECKING:
+    from ._corpus import Corpus
+
+__all__ = ["Coding", "code_matrix", "saturation"]
+
+_COLUMNS = ["doc_id", "start", "end", "code", "coder", "memo"]
+_ALIGN_METHODS = np.array(["exact", "normalized", "fuzzy", "not_found"], dtype=object)
+
+
+class Coding:
+    """Coded spans of a corpus: one row per coding with ``doc_id``, ``start``, ``end`` (Python
+    string offsets into the document's text), ``code`` (a full codebook path), ``coder`` and
+    ``memo``.  Immutable; spans and codes are checked against the corpus and the codebook when
+    the coding is made.
+
+    >>> import pandas as pd, qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["I trust my GP.", "Data first."], doc_ids=["A1", "B1"])
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": None, "Evidence base": None}})
+    >>> spans = pd.DataFrame({"doc_id": ["A1", "B1"], "start": [2, 0], "end": [13, 4],
+    ...                       "code": ["Credibility", "Evidence base"]})
+    >>> coding = qc.Coding.from_frame(corpus, cb, spans, coder="AB")
+    >>> coding.frame[["doc_id", "code", "text"]].values.tolist()
+    [['A1', 'Trust > Credibility', 'trust my GP'], ['B1', 'Trust > Evidence base', 'Data']]
+    """
+
+    __slots__ = ("_corpus", "_codebook", "_frame")
+
+    def __init__(self, corpus: Corpus, codebook: Codebook, frame: pd.DataFrame) -> None:
+        self._corpus = corpus
+        self._codebook = codebook
+        self._frame = frame
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_frame(
+        cls,
+        corpus: Corpus,
+        codebook: Codebook,
+        df: pd.DataFrame,
+        doc_id: str = "doc_id",
+        start: str = "start",
+        end: str = "end",
+        code: str = "code",
+        coder: str | None = None,
+        memo: str | None = None,
+    ) -> Coding:
+        """Codings from a frame of spans.  ``coder``/``memo`` name columns; when ``coder`` is
+        not a column it is the coder of every row.  Codes are given by path or unique name.
+        Every problem (unknown document or code, non-integer offsets, start > end, a span
+        outside its document) is collected and raised once as
+        :class:`~qualcore.errors.CodingError`; nothing is half-applied.
+
+        >>> import pandas as pd, qualcore as qc
+        >>> c = qc.Corpus.from_texts(["abc"], doc_ids=["d"])
+        >>> cb = qc.Codebook.from_dict({"T": None})
+        >>> try:
+        ...     qc.Coding.from_frame(c, cb, pd.DataFrame({"doc_id": ["d", "x"], "start": [2, 0],
+        ...                                              "end": [9, 1], "code": ["T", "U"]}))
+        ... except qc.errors.CodingError as e:
+        ...     print(*e.problems, sep="\\n")
+        row 0: span 2..9 is outside document 'd' (3 characters)
+        row 1: unknown document 'x'
+        row 1: unknown code 'U'
+        """
+        for arg, col in (("doc_id", doc_id), ("start", start), ("end", end), ("code", code)):
+            if col not in df.columns:
+                raise ArgumentError(f"{arg}: no column {col!r} in the frame (columns: {list(df.columns)})")
+        if memo is not None and memo not in df.columns:
+            raise ArgumentError(f"memo: no column {memo!r} in the frame (columns: {list(df.columns)})")
+        n = len(df)
+        problems: dict[int, list[str]] = {}
+        positions = corpus._id_positions()
+        ids = df[doc_id].astype(object).tolist()
+        doc_pos = np.array([positions.get(str(d), -1) for d in ids], dtype=np.int64)
+        for i in np.flatnonzero(doc_pos < 0).tolist():
+            problems.setdefault(i, []).append(f"row {i}: unknown document {ids[i]!r}")
+        starts = _int_column(df[start], "start", problems)
+        ends = _int_column(df[end], "end", problems)
+        lengths = corpus._native.doc_stats()[0]
+        for i in range(n):
+            if i in problems and any("start" in p or "end" in p for p in problems[i]):
+                continue
+            s, e = starts[i], ends[i]
+            if s < 0 or e < s:
+                problems.setdefault(i, []).append(f"row {i}: start {s} and end {e} are not a span (0 <= start <= end)")
+            elif doc_pos[i] >= 0 and e > lengths[doc_pos[i]]:
+                problems.setdefault(i, []).append(
+                    f"row {i}: span {s}..{e} is outside document {ids[i]!r} ({lengths[doc_pos[i]]} characters)"
+                )
+        codes = df[code].tolist()
+        resolved: list[str] = []
+        cache: dict[Any, str | None] = {}
+        for i, c in enumerate(codes):
+            if c not in cache:
+                try:
+                    cache[c] = codebook.resolve(c) if isinstance(c, str) else None
+                except KeyError as err:
+                    cache[c] = None
+                    if "ambiguous" in str(err):
+                        cache[c] = ""
+            r = cache[c]
+            if not r:
+                what = "ambiguous code name" if r == "" else "unknown code"
+                problems.setdefault(i, []).append(f"row {i}: {what} {c!r}")
+                resolved.append("")
+            else:
+                resolved.append(r)
+        if problems:
+            flat = [p for i in sorted(problems) for p in problems[i]]
+            shown = flat[:50]
+            more = f"\n  ... and {len(flat) - 50} more" if len(flat) > 50 else ""
+            raise CodingError(f"{len(flat)} problem(s) in the codings:\n  - " + "\n  - ".join(shown) + more, flat)
+        coders = df[coder].astype(object).tolist() if coder is not None and coder in df.columns else [coder] * n
+        memos = df[memo].astype(object).tolist() if memo is not None else [None] * n
+        frame = pd.DataFrame(
+            {
+                "doc_id": pd.array([str(d) for d in ids], dtype=object),
+                "start": np.asarray(starts, dtype=np.int64),
+                "end": np.asarray(ends, dtype=np.int64),
+                "code": pd.array(resolved, dtype=object),
+                "coder": pd.array(coders, dtype=object),
+                "memo": pd.array(memos, dtype=object),
+            }
+        )
+        return cls._sorted(corpus, codebook, frame, doc_pos)
+
+    @classmethod
+    def _sorted(cls, corpus: Corpus, codebook: Codebook, frame: pd.DataFrame, doc_pos: np.ndarray) -> Coding:
+        order = np.lexsort((frame["end"].to_numpy(), frame["start"].to_numpy(), doc_pos))
+        return cls(corpus, codebook, frame.iloc[order].reset_index(drop=True))
+
+    # ------------------------------------------------------------------ access
+
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus the codings refer to."""
+        return self._corpus
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook the codes come from."""
+        return self._codebook
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The codings with their ``text`` (the coded passage), ``turn``, ``speaker`` and the
+        corpus attributes, in document, start, end order."""
+        f = self._frame.copy()
+        pos = self._doc_positions()
+        texts = self._corpus._native.texts()
+        f["text"] = [texts[p][s:e] for p, s, e in zip(pos.tolist(), f["start"].tolist(), f["end"].tolist())]
+        turn = self._turns(pos)
+        f["turn"] = nullable_turn(turn)
+        f["speaker"] = self._corpus._turn_speakers(pos, turn)
+        return self._corpus._with_attrs(f)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The six stored columns only (``doc_id``, ``start``, ``end``, ``code``, ``coder``,
+        ``memo``), e.g. to save and read back with :meth:`from_frame`.
+
+        >>> import qualcore as qc
+        >>> c = qc.Corpus.from_texts(["trust"]).autocode(qc.Codebook.from_dict({"T": ["trust"]}))
+        >>> c.to_frame().values.tolist()
+        [['doc1', 0, 5, 'T', 'autocode', None]]
+        """
+        return self._frame.copy()
+
+    def _doc_positions(self) -> np.ndarray:
+        positions = self._corpus._id_positions()
+        return np.array([positions[d] for d in self._frame["doc_id"].tolist()], dtype=np.int64)
+
+    def _turns(self, pos: np.ndarray) -> np.ndarray:
+        """Turn of each coding's start (-1 outside turns)."""
+        t = self._corpus._turn_table()
+        out = np.full(len(pos), -1, dtype=np.int64)
+        if len(t["doc"]) == 0 or len(pos) == 0:
+            return out
+        big = np.int64(1) << 40
+        turn_key = t["doc"] * big + t["start"]
+        key = pos * big + self._frame["start"].to_numpy()
+        idx = np.searchsorted(turn_key, key, side="right") - 1
+        ok = idx >= 0
+        idx_ok = idx[ok]
+        inside = (t["doc"][idx_ok] == pos[ok]) & (self._frame["start"].to_numpy()[ok] <= t["end"][idx_ok])
+        sel = np.flatnonzero(ok)[inside]
+        out[sel] = t["turn"][idx[sel]]
+        return out
+
+    def codes(self) -> list[str]:
+        """The codes used, in codebook order."""
+        used = set(self._frame["code"].tolist())
+        return [p for p in self._codebook.paths if p in used]
+
+    def filter(self, *, coder: str | Iterable[str] | None = None, code: str | None = None,
+               descendants: bool = True, doc_id: str | Iterable[str] | None = None) -> Coding:
+        """The codings of some coders, of a code (with its descendants unless
+        ``descendants=False``) or of some documents.
+
+        >>> import qualcore as qc
+        >>> c = qc.Corpus.from_texts(["we trust data"]).autocode(qc.Codebook.from_dict({"T": {"A": ["trust"], "B": ["data"]}}))
+        >>> len(c.filter(code="T")), len(c.filter(code="A"))
+        (2, 1)
+        """
+        mask = np.ones(len(self), dtype=bool)
+        if coder is not None:
+            mask &= self._frame["coder"].isin([coder] if isinstance(coder, str) else list(coder)).to_numpy()
+        if code is not None:
+            path = self._codebook.resolve(code)
+            keep = [path] + (self._codebook.descendants(path) if descendants else [])
+            mask &= self._frame["code"].isin(keep).to_numpy()
+        if doc_id is not None:
+            mask &= self._frame["doc_id"].isin([doc_id] if isinstance(doc_id, str) else list(doc_id)).to_numpy()
+        return Coding(self._corpus, self._codebook, self._frame[mask].reset_index(drop=True))
+
+    def merge(self, *others: Coding) -> Coding:
+        """These codings and those of ``others`` (same corpus and codebook), kept apart by
+        their ``coder`` column; identical rows are kept once.
+
+        >>> import qualcore as qc
+        >>> corpus = qc.Corpus.from_texts(["we trust data"])
+        >>> cb = qc.Codebook.from_dict({"T": ["trust"]})
+        >>> a = corpus.autocode(cb, coder="A"); b = corpus.autocode(cb, coder="B")
+        >>> sorted(a.merge(b, a).frame["coder"].tolist())
+        ['A', 'B']
+        """
+        frames = [self._frame]
+        for o in others:
+            if o._codebook != self._codebook:
+                raise CodingError("merge: the codings use different codebooks")
+            if o._corpus._native is not self._corpus._native and o._corpus.doc_ids != self._corpus.doc_ids:
+                raise CodingError("merge: the codings refer to different corpora")
+            frames.append(o._frame)
+        f = pd.concat(frames, ignore_index=True)
+        f = f.drop_duplicates(subset=["doc_id", "start", "end", "code", "coder"]).reset_index(drop=True)
+        positions = self._corpus._id_positions()
+        pos = np.array([positions[d] for d in f["doc_id"].tolist()], dtype=np.int64)
+        return Coding._sorted(self._corpus, self._codebook, f, pos)
+
+    # ------------------------------------------------------------------ reporting
+
+    def extracts(self, code: str, context: int = 0, label: str = "({doc_id})", descendants: bool = True) -> pd.DataFrame:
+        """The passages coded with ``code`` (and its descendants), ready to quote: ``doc_id``,
+        ``speaker``, ``code``, ``start``, ``end``, ``text``, ``context`` (the passage with
+        ``context`` characters either side), ``label`` (``label`` formatted with the document's
+        attributes, ``doc_id`` and ``speaker``, e.g. ``"({group} {doc_id})"``) and ``quote``
+        (``"text" label``).
+
+        >>> import qualcore as qc
+        >>> corpus = qc.Corpus.from_texts(["I trust my GP."], doc_ids=["A1"], attributes={"group": ["Front-line"]})
+        >>> coding = corpus.autocode(qc.Codebook.from_dict({"Trust": ["trust my gp"]}))
+        >>> coding.extracts("Trust", label="({group} {doc_id})")["quote"].tolist()
+        ['"trust my GP" (Front-line A1)']
+        """
+        if context < 0:
+            raise ArgumentError(f"context: must be >= 0, got {context}")
+        sub = self.filter(code=code, descendants=descendants)
+        f = sub.frame
+        texts = self._corpus._native.texts()
+        pos = sub._doc_positions()
+        f["context"] = [
+            texts[p][max(0, s - context) : e + context] for p, s, e in zip(pos.tolist(), f["start"].tolist(), f["end"].tolist())
+        ]
+        records = f.to_dict("records")
+        labels = []
+        for r in records:
+            try:
+                labels.append(label.format(**{k: ("" if _missing(v) else v) for k, v in r.items()}))
+            except KeyError as e:
+                raise ArgumentError(f"label: {label!r} names {e} which is not a column (columns: {list(f.columns)})") from None
+        f["label"] = labels
+        f["quote"] = ['"' + t.strip() + '" ' + lab for t, lab in zip(f["text"].tolist(), labels)]
+        cols = ["doc_id", "speaker", "code", "start", "end", "text", "context", "label", "quote"]
+        return f[cols + [c for c in f.columns if c not in cols and c not in ("turn", "coder", "memo")]]
+
+    def __repr__(self) -> str:
+        coders = sorted({str(c) for c in self._frame["coder"].tolist()})
+        return f"<qualcore.Coding: {len(self)} codings, {len(self.codes())} codes, coders {coders}>"
+
+
+def _missing(v: Any) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _int_column(col: pd.Series, name: str, problems: dict[int, list[str]]) -> list[int]:
+    out = []
+    for i, v in enumerate(col.tolist()):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) or (
+            isinstance(v, (float, np.floating)) and (np.isnan(v) or v != int(v))
+        ):
+            problems.setdefault(i, []).append(f"row {i}: {name} {v!r} is not a whole number")
+            out.append(0)
+        else:
+            out.append(int(v))
+    return out
+
+
+# ---------------------------------------------------------------------- counting
+
+
+_COUNTS = ("cases", "units", "segments")
+
+
+def _rolled(coding: Coding, level: int | None) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """(row index into the codings, node paths, node code per row): each coding counted at
+    every ancestor (level=None) or at its ancestor at ``level``."""
+    cb = coding.codebook
+    codes = coding._frame["code"].tolist()
+    uniq = list(dict.fromkeys(codes))
+    if level is None:
+        nodes = cb.paths
+        node_index = {p: i for i, p in enumerate(nodes)}
+        anc = {c: [node_index[a] for a in cb.ancestors(c)] for c in uniq}
+        per_code = {c: np.array(anc[c], dtype=np.int64) for c in uniq}
+        codes_idx = pd.Index(uniq).get_indexer(codes)
+        lengths = np.array([len(anc[c]) for c in uniq], dtype=np.int64)[codes_idx] if len(codes) else np.array([], dtype=np.int64)
+        rows_arr = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
+        node_arr = np.concatenate([per_code[uniq[k]] for k in codes_idx]) if len(codes) else np.array([], dtype=np.int64)
+        return rows_arr, nodes, node_arr
+    if level < 1:
+        raise ArgumentError(f"level: must be >= 1 or None, got {level}")
+    nodes = [c.path for c in cb if c.level == level or (c.level < level and c.path in set(cb.leaves))]
+    node_index = {p: i for i, p in enumerate(nodes)}
+    mapped = {c: node_index[cb.ancestor(c, level)] for c in uniq}
+    node_arr = np.array([mapped[c] for c in codes], dtype=np.int64)
+    return np.arange(len(codes), dtype=np.int64), nodes, node_arr
+
+
+def _unit_keys(coding: Coding, count: str, rows: np.ndarray) -> np.ndarray:
+    """An integer key per rolled row identifying what is counted once."""
+    f = coding._frame
+    pos = coding._doc_positions()[rows]
+    if count == "cases":
+        return pos
+    if count == "units":
+        turn = coding._turns(coding._doc_positions())[rows]
+        # Text outside turns: each such coding start is its own unit.
+        outside = turn < 0
+        key = pos * (np.int64(1) << 32) + np.where(outside, (np.int64(1) << 31) + f["start"].to_numpy()[rows], turn)
+        return key
+    starts = f["start"].to_numpy()[rows]
+    ends = f["end"].to_numpy()[rows]
+    return (pos * (np.int64(1) << 42) + starts) * (np.int64(1) << 21) + (ends - starts)
+
+
+def code_matrix(
+    coding: Coding,
+    by: str | None = "group",
+    count: str = "cases",
+    level: int | None = None,
+    proportions: bool = False,
+    totals: bool = True,
+) -> pd.DataFrame:
+    """Codes × groups: how many ``cases`` (participants: documents), ``units`` (turns; text
+    outside turns counts per coding) or ``segments`` (distinct coded spans) of each group hold
+    each code.  Codes roll up the codebook: with ``level=None`` every node counts its own
+    codings and its descendants', each case/unit/span once; ``level=k`` keeps the nodes at level
+    ``k`` (and shallower leaves).  ``by`` is an attribute (or ``"doc_id"`` for codes ×
+    documents; None for one column); ``totals`` adds an ``all`` column;
+    ``proportions=True`` divides case counts by each group's number of cases.  The frame's
+    ``attrs`` hold ``count`` and ``group_sizes``.
+
+    >>> import qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["COI here", "coi", "nothing"], doc_ids=["A1", "B1", "B2"],
+    ...                               attributes={"group": ["Front-line", "Leader", "Leader"]})
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Conflict of interest": ["coi"]}})
+    >>> qc.code_matrix(corpus.autocode(cb), by="group").to_dict("index")
+    {'Trust': {'Front-line': 1, 'Leader': 1, 'all': 2}, 'Trust > Conflict of interest': {'Front-line': 1, 'Leader': 1, 'all': 2}}
+    >>> qc.code_matrix(corpus.autocode(cb), by="group", level=2, proportions=True).to_dict("index")
+    {'Trust > Conflict of interest': {'Front-line': 1.0, 'Leader': 0.5, 'all': 0.6666666666666666}}
+    """
+    if count not in _COUNTS:
+        raise ArgumentError(f"count: {count!r} is not one of {list(_COUNTS)}")
+    if proportions and count != "cases":
+        raise ArgumentError("proportions: only case counts can be divided by group sizes (count='cases')")
+    corpus = coding.corpus
+    rows, nodes, node_arr = _rolled(coding, level)
+    keys = _unit_keys(coding, count, rows)
+    pos = coding._doc_positions()[rows]
+    docs = corpus.documents
+    if by is None:
+        group_of_doc = np.zeros(len(corpus), dtype=np.int64)
+        groups = ["all"]
+        totals = False
+    else:
+        if by not in docs.columns:
+            raise ArgumentError(f"by: no attribute {by!r} (attributes: {list(corpus.attributes.columns)})")
+        values = docs[by]
+        cat = pd.Categorical(values)
+        groups = [str(g) for g in cat.categories]
+        group_of_doc = cat.codes.astype(np.int64)
+        if (group_of_doc < 0).any():
+            groups.append("(missing)")
+            group_of_doc = np.where(group_of_doc < 0, len(groups) - 1, group_of_doc)
+    g = group_of_doc[pos]
+    n_groups = len(groups)
+    table = pd.DataFrame({"node": node_arr, "group": g, "key": keys}).drop_duplicates()
+    counts = np.zeros((len(nodes), n_groups), dtype=np.int64)
+    if len(table):
+        np.add.at(counts, (table["node"].to_numpy(), table["group"].to_numpy()), 1)
+    out = pd.DataFrame(counts, index=pd.Index(nodes, name="code"), columns=pd.Index(groups, name=by or "group"))
+    sizes = pd.Series(np.bincount(group_of_doc, minlength=n_groups), index=groups, name="cases")
+    if totals:
+        total = pd.DataFrame({"node": node_arr, "key": keys}).drop_duplicates()
+        out["all"] = np.bincount(total["node"].to_numpy(), minlength=len(nodes)) if len(total) else 0
+        sizes["all"] = len(corpus)
+    if proportions:
+        out = out / sizes.replace(0, np.nan)
+    out.attrs["count"] = count
+    out.attrs["group_sizes"] = sizes.to_dict()
+    return out
+
+
+def saturation(coding: Coding, order: Sequence[str] | None = None, level: int | None = None) -> pd.DataFrame:
+    """Code saturation in interview order (corpus order, or ``order``, a list of doc ids):
+    per document the codes it holds (``n_codes``), the codes first seen there (``new_codes``,
+    ``new``) and the running total (``cumulative``).  Codes roll up as in :func:`code_matrix`
+    (``level=None`` counts every node of the tree).  Plot it with
+    ``qualcore.plot.saturation(df)``.
+
+    >>> import qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["trust", "trust data", "data"], doc_ids=["P1", "P2", "P3"])
+    >>> cb = qc.Codebook.from_dict({"T": ["trust"], "D": ["data"]})
+    >>> qc.saturation(corpus.autocode(cb))[["doc_id", "n_codes", "new_codes", "cumulative"]].values.tolist()
+    [['P1', 1, 1, 1], ['P2', 2, 1, 2], ['P3', 1, 0, 2]]
+    """
+    corpus = coding.corpus
+    ids = corpus.doc_ids if order is None else list(order)
+    unknown = [d for d in ids if d not in corpus]
+    if unknown:
+        raise ArgumentError(f"order: unknown documents {unknown[:20]}")
+    if len(set(ids)) != len(ids):
+        raise ArgumentError("order: a document is listed twice")
+    rows, nodes, node_arr = _rolled(coding, level)
+    doc_ids = coding._frame["doc_id"].to_numpy()[rows]
+    rank = {d: i for i, d in enumerate(ids)}
+    r = np.array([rank.get(d, -1) for d in doc_ids.tolist()], dtype=np.int64)
+    keep = r >= 0
+    pairs = pd.DataFrame({"rank": r[keep], "node": node_arr[keep]}).drop_duplicates()
+    n_codes = np.bincount(pairs["rank"].to_numpy(), minlength=len(ids)) if len(pairs) else np.zeros(len(ids), dtype=np.int64)
+    first = pairs.groupby("node")["rank"].min()
+    new_codes = np.bincount(first.to_numpy(), minlength=len(ids)) if len(first) else np.zeros(len(ids), dtype=np.int64)
+    new_lists: list[list[str]] = [[] for _ in ids]
+    for node, rk in first.sort_index().items():
+        new_lists[int(rk)].append(nodes[int(node)])
+    return pd.DataFrame(
+        {
+            "doc_id": ids,
+            "position": np.arange(1, len(ids) + 1),
+            "n_codes": n_codes.astype(np.int64),
+            "new_codes": new_codes.astype(np.int64),
+            "cumulative": np.cumsum(new_codes).astype(np.int64),
+            "new": new_lists,
+        }
+    )
+
+
+def autocode(
+    corpus: Corpus,
+    codebook: Codebook,
+    unit: str = "match",
+    speakers: Iterable[str] | None = None,
+    coder: str = "autocode",
+    case_insensitive: bool = True,
+    valuetype: str = "glob",
+    threads: int | None = None,
+) -> Coding:
+    """See :meth:`Corpus.autocode`."""
+    pairs = codebook.patterns()
+    if not pairs:
+        raise ArgumentError("codebook: no code has patterns to auto-code with")
+    paths = list(dict.fromkeys(p for _, p in pairs))
+    code_index = {p: i for i, p in enumerate(paths)}
+    sp = None
+    if speakers is not None:
+        sp = [speakers] if isinstance(speakers, str) else list(speakers)
+        unknown = sorted(set(sp) - set(corpus.speakers))
+        if unknown:
+            raise ArgumentError(f"speakers: {unknown} are not speakers of the corpus (speakers: {corpus.speakers})")
+        if corpus.speaker_restriction is not None:
+            sp = [s for s in sp if s in corpus.speaker_restriction]
+    cols = corpus._native.autocode(
+        [p for p, _ in pairs], [code_index[c] for _, c in pairs], unit=unit, valuetype=valuetype,
+        case_insensitive=bool(case_insensitive), speakers=sp, threads=threads_arg(threads),
+    )
+    doc = cols["doc"]
+    n = len(doc)
+    frame = pd.DataFrame(
+        {
+            "doc_id": np.array(corpus.doc_ids, dtype=object)[doc] if n else np.array([], dtype=object),
+            "start": cols["start"],
+            "end": cols["end"],
+            "code": np.array(paths, dtype=object)[cols["code"]] if n else np.array([], dtype=object),
+            "coder": np.full(n, coder, dtype=object),
+            "memo": np.full(n, None, dtype=object),
+        }
+    )
+    return Coding(corpus, codebook, frame)
+
+
+def align(
+    corpus: Corpus,
+    extracts: pd.DataFrame,
+    doc: str = "doc_id",
+    code: str = "code",
+    text: str = "text",
+    codebook: Codebook | None = None,
+    coder: str = "aligned",
+    tolerance: float = 0.15,
+    threads: int | None = None,
+) -> tuple[Coding, pd.DataFrame]:
+    """See :meth:`Corpus.align`."""
+    for arg, col in (("doc", doc), ("code", code), ("text", text)):
+        if col not in extracts.columns:
+            raise ArgumentError(f"{arg}: no column {col!r} in the extracts (columns: {list(extracts.columns)})")
+    if codebook is None:
+        codebook = Codebook(Code(str(c)) for c in dict.fromkeys(extracts[code].tolist()))
+    ids = [str(d) for d in extracts[doc].tolist()]
+    positions = corpus._id_positions()
+    pos = np.array([positions.get(d, -1) for d in ids], dtype=np.int64)
+    texts = extracts[text].tolist()
+    bad_text = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    known = pos >= 0
+    valid = known.copy()
+    valid[bad_text] = False
+    idx = np.flatnonzero(valid)
+    cols = corpus._native.align(pos[idx].tolist(), [texts[i] for i in idx], tolerance=tolerance, threads=threads_arg(threads))
+    n = len(extracts)
+    start = np.full(n, -1, dtype=np.int64)
+    end = np.full(n, -1, dtype=np.int64)
+    method = np.full(n, 3, dtype=np.int64)
+    cand = np.zeros(n, dtype=np.int64)
+    score = np.zeros(n, dtype=float)
+    start[idx], end[idx], method[idx], cand[idx], score[idx] = cols["start"], cols["end"], cols["method"], cols["candidates"], cols["score"]
+    reason = np.full(n, "", dtype=object)
+    reason[~known] = "unknown document"
+    reason[bad_text] = "extract is not text"
+    reason[(method == 3) & (reason == "")] = "not found"
+    codes = extracts[code].tolist()
+    code_ok = np.array([isinstance(c, str) and c in codebook for c in codes], dtype=bool)
+    reason[(~code_ok) & (reason == "")] = "unknown code"
+    placed = reason == ""
+    report = pd.DataFrame(
+        {
+            "row": np.arange(n),
+            "placed": placed,
+            "doc_id": ids,
+            "code": codes,
+            "method": _ALIGN_METHODS[method],
+            "start": start,
+            "end": end,
+            "candidates": cand,
+            "score": score,
+            "reason": reason,
+        }
+    )
+    spans = pd.DataFrame({"doc_id": np.array(ids, dtype=object)[placed], "start": start[placed], "end": end[placed],
+                          "code": np.array(codes, dtype=object)[placed]})
+    coding = Coding.from_frame(corpus, codebook, spans, coder=coder)
+    return coding, report

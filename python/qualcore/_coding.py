@@ -84,57 +84,52 @@ class Coding:
             raise ArgumentError(f"memo: no column {memo!r} in the frame (columns: {list(df.columns)})")
         n = len(df)
         problems: dict[int, list[str]] = {}
-        positions = corpus._id_positions()
-        ids = df[doc_id].astype(object).tolist()
-        doc_pos = np.array([positions.get(str(d), -1) for d in ids], dtype=np.int64)
+        ids = df[doc_id].astype(object).to_numpy()
+        doc_pos = pd.Index(corpus.doc_ids, dtype=object).get_indexer(pd.Index([str(d) for d in ids], dtype=object)) if n else np.array([], dtype=np.int64)
+        doc_pos = np.asarray(doc_pos, dtype=np.int64)
         for i in np.flatnonzero(doc_pos < 0).tolist():
             problems.setdefault(i, []).append(f"row {i}: unknown document {ids[i]!r}")
-        starts = _int_column(df[start], "start", problems)
-        ends = _int_column(df[end], "end", problems)
+        starts, bad_s = _int_column(df[start], "start", problems)
+        ends, bad_e = _int_column(df[end], "end", problems)
         lengths = corpus._native.doc_stats()[0]
-        for i in range(n):
-            if i in problems and any("start" in p or "end" in p for p in problems[i]):
-                continue
-            s, e = starts[i], ends[i]
-            if s < 0 or e < s:
-                problems.setdefault(i, []).append(f"row {i}: start {s} and end {e} are not a span (0 <= start <= end)")
-            elif doc_pos[i] >= 0 and e > lengths[doc_pos[i]]:
-                problems.setdefault(i, []).append(
-                    f"row {i}: span {s}..{e} is outside document {ids[i]!r} ({lengths[doc_pos[i]]} characters)"
-                )
-        codes = df[code].tolist()
-        resolved: list[str] = []
-        cache: dict[Any, str | None] = {}
-        for i, c in enumerate(codes):
-            if c not in cache:
-                try:
-                    cache[c] = codebook.resolve(c) if isinstance(c, str) else None
-                except KeyError as err:
-                    cache[c] = None
-                    if "ambiguous" in str(err):
-                        cache[c] = ""
-            r = cache[c]
-            if not r:
-                what = "ambiguous code name" if r == "" else "unknown code"
-                problems.setdefault(i, []).append(f"row {i}: {what} {c!r}")
-                resolved.append("")
-            else:
-                resolved.append(r)
+        ok = ~(bad_s | bad_e)
+        not_span = ok & ((starts < 0) | (ends < starts))
+        for i in np.flatnonzero(not_span).tolist():
+            problems.setdefault(i, []).append(f"row {i}: start {starts[i]} and end {ends[i]} are not a span (0 <= start <= end)")
+        known = ok & ~not_span & (doc_pos >= 0)
+        doc_len = np.where(doc_pos >= 0, lengths[np.maximum(doc_pos, 0)] if len(lengths) else 0, 0)
+        for i in np.flatnonzero(known & (ends > doc_len)).tolist():
+            problems.setdefault(i, []).append(
+                f"row {i}: span {starts[i]}..{ends[i]} is outside document {ids[i]!r} ({doc_len[i]} characters)"
+            )
+        codes = df[code].astype(object).to_numpy()
+        inverse, uniq = pd.factorize(pd.Series(codes, dtype=object), use_na_sentinel=False)
+        resolved_uniq: list[str] = []
+        for c in uniq:
+            try:
+                resolved_uniq.append(codebook.resolve(c) if isinstance(c, str) else "\0unknown")
+            except KeyError as err:
+                resolved_uniq.append("\0ambiguous" if "ambiguous" in str(err) else "\0unknown")
+        resolved_arr = np.array(resolved_uniq, dtype=object)[inverse] if n else np.array([], dtype=object)
+        for i in np.flatnonzero(np.array([r.startswith("\0") for r in resolved_uniq], dtype=bool)[inverse] if n else np.array([], dtype=bool)).tolist():
+            what = "ambiguous code name" if resolved_arr[i] == "\0ambiguous" else "unknown code"
+            problems.setdefault(i, []).append(f"row {i}: {what} {codes[i]!r}")
+        resolved = resolved_arr
         if problems:
             flat = [p for i in sorted(problems) for p in problems[i]]
             shown = flat[:50]
             more = f"\n  ... and {len(flat) - 50} more" if len(flat) > 50 else ""
             raise CodingError(f"{len(flat)} problem(s) in the codings:\n  - " + "\n  - ".join(shown) + more, flat)
-        coders = df[coder].astype(object).tolist() if coder is not None and coder in df.columns else [coder] * n
-        memos = df[memo].astype(object).tolist() if memo is not None else [None] * n
+        coders = df[coder].astype(object).to_numpy() if coder is not None and coder in df.columns else np.full(n, coder, dtype=object)
+        memos = df[memo].astype(object).to_numpy() if memo is not None else np.full(n, None, dtype=object)
         frame = pd.DataFrame(
             {
-                "doc_id": pd.array([str(d) for d in ids], dtype=object),
-                "start": np.asarray(starts, dtype=np.int64),
-                "end": np.asarray(ends, dtype=np.int64),
-                "code": pd.array(resolved, dtype=object),
-                "coder": pd.array(coders, dtype=object),
-                "memo": pd.array(memos, dtype=object),
+                "doc_id": np.array(corpus.doc_ids, dtype=object)[doc_pos] if n else np.array([], dtype=object),
+                "start": starts,
+                "end": ends,
+                "code": resolved,
+                "coder": coders,
+                "memo": memos,
             }
         )
         return cls._sorted(corpus, codebook, frame, doc_pos)
@@ -184,8 +179,10 @@ class Coding:
         return self._frame.copy()
 
     def _doc_positions(self) -> np.ndarray:
-        positions = self._corpus._id_positions()
-        return np.array([positions[d] for d in self._frame["doc_id"].tolist()], dtype=np.int64)
+        if len(self._frame) == 0:
+            return np.array([], dtype=np.int64)
+        idx = pd.Index(self._corpus.doc_ids, dtype=object).get_indexer(pd.Index(self._frame["doc_id"], dtype=object))
+        return np.asarray(idx, dtype=np.int64)
 
     def _turns(self, pos: np.ndarray) -> np.ndarray:
         """Turn of each coding's start (-1 outside turns)."""
@@ -299,17 +296,21 @@ def _missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
 
-def _int_column(col: pd.Series, name: str, problems: dict[int, list[str]]) -> list[int]:
-    out = []
-    for i, v in enumerate(col.tolist()):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer, float, np.floating)) or (
-            isinstance(v, (float, np.floating)) and (np.isnan(v) or v != int(v))
-        ):
+def _int_column(col: pd.Series, name: str, problems: dict[int, list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Whole numbers of a column as int64, and a mask of the rows that are not (reported)."""
+    n = len(col)
+    if pd.api.types.is_integer_dtype(col.dtype) and not col.isna().any():
+        return col.to_numpy(dtype=np.int64), np.zeros(n, dtype=bool)
+    values = col.astype(object).to_numpy()
+    out = np.zeros(n, dtype=np.int64)
+    bad = np.zeros(n, dtype=bool)
+    for i, v in enumerate(values.tolist()):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and (v != v or v != int(v))):
             problems.setdefault(i, []).append(f"row {i}: {name} {v!r} is not a whole number")
-            out.append(0)
+            bad[i] = True
         else:
-            out.append(int(v))
-    return out
+            out[i] = int(v)
+    return out, bad
 
 
 # ---------------------------------------------------------------------- counting
@@ -319,28 +320,43 @@ _COUNTS = ("cases", "units", "segments")
 
 
 def _rolled(coding: Coding, level: int | None) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """(row index into the codings, node paths, node code per row): each coding counted at
-    every ancestor (level=None) or at its ancestor at ``level``."""
+    """(row index into the codings, node paths, node per row): each coding counted at every
+    ancestor (level=None) or at its ancestor at ``level``."""
     cb = coding.codebook
-    codes = coding._frame["code"].tolist()
-    uniq = list(dict.fromkeys(codes))
+    codes = coding._frame["code"].to_numpy()
+    inverse, uniq = pd.factorize(pd.Series(codes, dtype=object))
     if level is None:
         nodes = cb.paths
         node_index = {p: i for i, p in enumerate(nodes)}
-        anc = {c: [node_index[a] for a in cb.ancestors(c)] for c in uniq}
-        per_code = {c: np.array(anc[c], dtype=np.int64) for c in uniq}
-        codes_idx = pd.Index(uniq).get_indexer(codes)
-        lengths = np.array([len(anc[c]) for c in uniq], dtype=np.int64)[codes_idx] if len(codes) else np.array([], dtype=np.int64)
-        rows_arr = np.repeat(np.arange(len(codes), dtype=np.int64), lengths)
-        node_arr = np.concatenate([per_code[uniq[k]] for k in codes_idx]) if len(codes) else np.array([], dtype=np.int64)
-        return rows_arr, nodes, node_arr
+        depth = max(cb.depth, 1)
+        table = np.full((len(uniq), depth), -1, dtype=np.int64)
+        for k, c in enumerate(uniq):
+            anc = [node_index[a] for a in cb.ancestors(c)]
+            table[k, : len(anc)] = anc
+        per_row = table[inverse]  # rows x depth
+        rows = np.repeat(np.arange(len(codes), dtype=np.int64), depth)
+        flat = per_row.reshape(-1)
+        keep = flat >= 0
+        return rows[keep], nodes, flat[keep]
     if level < 1:
         raise ArgumentError(f"level: must be >= 1 or None, got {level}")
-    nodes = [c.path for c in cb if c.level == level or (c.level < level and c.path in set(cb.leaves))]
+    leaves = set(cb.leaves)
+    nodes = [c.path for c in cb if c.level == level or (c.level < level and c.path in leaves)]
     node_index = {p: i for i, p in enumerate(nodes)}
-    mapped = {c: node_index[cb.ancestor(c, level)] for c in uniq}
-    node_arr = np.array([mapped[c] for c in codes], dtype=np.int64)
-    return np.arange(len(codes), dtype=np.int64), nodes, node_arr
+    mapped = np.array([node_index[cb.ancestor(c, level)] for c in uniq], dtype=np.int64)
+    return np.arange(len(codes), dtype=np.int64), nodes, mapped[inverse] if len(codes) else np.array([], dtype=np.int64)
+
+
+def _count_distinct(node: np.ndarray, group: np.ndarray, keys: np.ndarray, n_nodes: int, n_groups: int) -> np.ndarray:
+    """``counts[node, group]`` = number of distinct keys (cases, units, spans) per node and group."""
+    cells = n_nodes * n_groups
+    if len(node) == 0:
+        return np.zeros((n_nodes, n_groups), dtype=np.int64)
+    if keys.min() < 0 or int(keys.max()) >= (1 << 62) // max(cells, 1):
+        keys, _ = pd.factorize(keys)
+    combined = keys.astype(np.int64) * cells + node * n_groups + group
+    distinct = pd.unique(combined)
+    return np.bincount(distinct % cells, minlength=cells).reshape(n_nodes, n_groups)
 
 
 def _unit_keys(coding: Coding, count: str, rows: np.ndarray) -> np.ndarray:
@@ -411,15 +427,11 @@ def code_matrix(
             group_of_doc = np.where(group_of_doc < 0, len(groups) - 1, group_of_doc)
     g = group_of_doc[pos]
     n_groups = len(groups)
-    table = pd.DataFrame({"node": node_arr, "group": g, "key": keys}).drop_duplicates()
-    counts = np.zeros((len(nodes), n_groups), dtype=np.int64)
-    if len(table):
-        np.add.at(counts, (table["node"].to_numpy(), table["group"].to_numpy()), 1)
+    counts = _count_distinct(node_arr, g, keys, len(nodes), n_groups)
     out = pd.DataFrame(counts, index=pd.Index(nodes, name="code"), columns=pd.Index(groups, name=by or "group"))
     sizes = pd.Series(np.bincount(group_of_doc, minlength=n_groups), index=groups, name="cases")
     if totals:
-        total = pd.DataFrame({"node": node_arr, "key": keys}).drop_duplicates()
-        out["all"] = np.bincount(total["node"].to_numpy(), minlength=len(nodes)) if len(total) else 0
+        out["all"] = _count_distinct(node_arr, np.zeros_like(node_arr), keys, len(nodes), 1)[:, 0]
         sizes["all"] = len(corpus)
     if proportions:
         out = out / sizes.replace(0, np.nan)

@@ -72,6 +72,22 @@ class Corpus:
     ) -> dict[str, Any]:
         """KWIC columns: doc, turn, pattern, start, end, token_start, token_end (arrays) and
         pre, match, post (lists of str)."""
+    def autocode(
+        self,
+        patterns: list[str],
+        pattern_code: list[int],
+        unit: str = "match",
+        valuetype: str = "glob",
+        case_insensitive: bool = True,
+        speakers: list[str] | None = None,
+        threads: int | None = None,
+    ) -> dict[str, _I64]:
+        """Auto-coding columns: doc, code, turn, start, end, hits."""
+    def align(
+        self, docs: list[int], extracts: list[Any], tolerance: float = 0.15, threads: int | None = None
+    ) -> dict[str, npt.NDArray[Any]]:
+        """Alignment columns: start, end (-1 if not found), method (0 exact, 1 normalized,
+        2 fuzzy, 3 not found), candidates, score."""
     def token_counts(self, threads: int | None = None) -> tuple[_I64, _I64]:
         """(tokens, word tokens) per document, without keeping the tokens."""
     def __reduce__(self) -> tuple[Any, ...]: ...

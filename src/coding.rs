@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::offsets::bytes_to_chars;
-use crate::pattern::{find_matches, Match, Patterns, TypeMatches};
+use crate::pattern::{DocMatcher, Match, Patterns};
 use crate::tokenize::for_each_sentence;
-use crate::tokens::tokenize_document;
+use crate::tokens::segment_document;
 
 /// What an auto-coded segment spans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +86,9 @@ pub fn autocode(
         .enumerate()
         .map(|(di, doc)| {
             let all_units = corpus.units(di);
-            let (toks, types) = tokenize_document(doc, &all_units);
+            let toks = segment_document(doc, &all_units);
             let units: Vec<_> = all_units.into_iter().filter(|u| u.active).collect();
-            let tm = TypeMatches::new(patterns, types.iter().copied());
+            let mut matcher = DocMatcher::new(patterns);
             let mut matches: Vec<Match> = Vec::new();
             let mut spans: Vec<CodedSpan> = Vec::new();
             let mut raw: Vec<(u32, usize, usize)> = Vec::new();
@@ -96,7 +96,7 @@ pub fn autocode(
             for (ui, tu) in toks.units.iter().enumerate() {
                 let (lo, hi, turn) = (tu.first, tu.end, tu.turn);
                 matches.clear();
-                find_matches(&toks.ids, lo, hi, patterns, &tm, &mut matches);
+                matcher.find(&doc.text, &toks.starts, &toks.ends, lo, hi, &mut matches);
                 if matches.is_empty() {
                     continue;
                 }

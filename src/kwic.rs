@@ -5,8 +5,8 @@ use rayon::prelude::*;
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::offsets::bytes_to_chars;
-use crate::pattern::{find_matches, Match, Patterns, TypeMatches};
-use crate::tokens::tokenize_document;
+use crate::pattern::{DocMatcher, Match, Patterns};
+use crate::tokens::segment_document;
 
 /// Whether contexts (and phrases) may cross turn boundaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +67,8 @@ pub struct KwicHit {
 }
 
 /// Finds every match of `patterns` in the corpus, in document order, then token order, then
-/// pattern order.  Each document is tokenised on the fly against the patterns (no corpus-wide
-/// token store is built), in parallel over documents.  A corpus restricted to some speakers
+/// pattern order.  Each document is segmented on the fly and its tokens matched against the
+/// patterns (no corpus-wide token store is built), in parallel over documents.  A corpus restricted to some speakers
 /// ([`Corpus::with_speakers`]) is searched in their turns only.
 ///
 /// ```
@@ -90,8 +90,8 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
         .par_iter()
         .enumerate()
         .map(|(di, doc)| {
-            let (toks, types) = tokenize_document(doc, &corpus.units(di));
-            let tm = TypeMatches::new(patterns, types.iter().copied());
+            let toks = segment_document(doc, &corpus.units(di));
+            let mut matcher = DocMatcher::new(patterns);
             let mut matches: Vec<Match> = Vec::new();
             let mut hits = Vec::new();
             let ranges: Vec<(u32, u32)> = match opts.within {
@@ -100,7 +100,7 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
             };
             for (lo, hi) in ranges {
                 matches.clear();
-                find_matches(&toks.ids, lo, hi, patterns, &tm, &mut matches);
+                matcher.find(&doc.text, &toks.starts, &toks.ends, lo, hi, &mut matches);
                 for m in &matches {
                     let turn = toks.turn_of(m.start);
                     let (s, e) = (m.start as usize, m.end as usize);

@@ -44,9 +44,73 @@ impl ValueType {
 /// Reference to piece `piece` of pattern `pattern`.
 pub type PieceRef = (u32, u32);
 
+/// Which tokens could start a match, so that most tokens are rejected without normalising or
+/// hashing them: by the first byte (lower-cased when matching is case-insensitive) and, for
+/// ASCII tokens, the length in bytes (bit `min(len, 63)`).  Tokens whose first byte is not
+/// ASCII are always candidates.
+#[derive(Debug, Clone)]
+struct FirstFilter {
+    any: bool,
+    by_first: [u64; 128],
+}
+
+impl FirstFilter {
+    fn new() -> Self {
+        FirstFilter {
+            any: false,
+            by_first: [0; 128],
+        }
+    }
+
+    /// Registers a literal first piece (normalised); `min_only` for a prefix glob, which
+    /// matches tokens at least as long as the literal.
+    fn add(&mut self, lit: &str, min_only: bool) {
+        let Some(&b) = lit.as_bytes().first() else {
+            self.any = true;
+            return;
+        };
+        if b >= 0x80 {
+            return; // such tokens are always candidates
+        }
+        let bits = if !lit.is_ascii() {
+            u64::MAX
+        } else {
+            let l = lit.len().min(63);
+            if min_only {
+                u64::MAX << l
+            } else {
+                1u64 << l
+            }
+        };
+        self.by_first[b as usize] |= bits;
+    }
+
+    #[inline]
+    fn could_start(&self, token: &[u8], lowercase: bool) -> bool {
+        if self.any {
+            return true;
+        }
+        let b = token[0];
+        if b >= 0x80 {
+            return true;
+        }
+        let b = if lowercase { b.to_ascii_lowercase() } else { b };
+        let bits = self.by_first[b as usize];
+        if bits == 0 {
+            return false;
+        }
+        if token.is_ascii() {
+            bits >> token.len().min(63) & 1 == 1
+        } else {
+            true
+        }
+    }
+}
+
 /// A compiled set of patterns.
 #[derive(Debug, Clone)]
 pub struct Patterns {
+    first: FirstFilter,
     lengths: Vec<u32>,
     fixed: FxHashMap<String, Vec<PieceRef>>,
     /// Globs `abc*` by their literal prefix (normalised), and the longest prefix in bytes.
@@ -96,6 +160,7 @@ impl Patterns {
         let mut wild_src = Vec::new();
         let mut wild_refs = Vec::new();
         let mut errors = Vec::new();
+        let mut first = FirstFilter::new();
         for (pi, pat) in patterns.iter().enumerate() {
             let pi = pi as u32;
             let mut k = 0u32;
@@ -117,14 +182,20 @@ impl Patterns {
                     _ => None,
                 };
                 if let Some((is_prefix, lit)) = affix {
+                    let lit = normalization.normalize(lit);
+                    if k == 0 {
+                        if is_prefix {
+                            first.add(&lit, true);
+                        } else {
+                            first.any = true;
+                        }
+                    }
                     let map = if is_prefix {
                         &mut prefixes
                     } else {
                         &mut suffixes
                     };
-                    map.entry(normalization.normalize(lit))
-                        .or_default()
-                        .push((pi, k));
+                    map.entry(lit).or_default().push((pi, k));
                     k += 1;
                 } else if wildcard {
                     let body = if valuetype == ValueType::Glob {
@@ -142,15 +213,19 @@ impl Patterns {
                     }
                     wild_src.push(anchored);
                     wild_refs.push((pi, k));
+                    if k == 0 {
+                        first.any = true;
+                    }
                     k += 1;
                 } else {
                     let mut any = false;
                     for_each_token(part, |s, e| {
                         any = true;
-                        fixed
-                            .entry(normalization.normalize(&part[s..e]))
-                            .or_default()
-                            .push((pi, k));
+                        let norm = normalization.normalize(&part[s..e]);
+                        if k == 0 {
+                            first.add(&norm, false);
+                        }
+                        fixed.entry(norm).or_default().push((pi, k));
                         k += 1;
                     });
                     if !any {
@@ -180,6 +255,7 @@ impl Patterns {
         let max_prefix = prefixes.keys().map(String::len).max().unwrap_or(0);
         let max_suffix = suffixes.keys().map(String::len).max().unwrap_or(0);
         Ok(Patterns {
+            first,
             lengths,
             fixed,
             prefixes,
@@ -269,6 +345,84 @@ impl TypeMatches {
     #[inline]
     pub fn get(&self, t: u32) -> &[PieceRef] {
         &self.refs[self.offsets[t as usize] as usize..self.offsets[t as usize + 1] as usize]
+    }
+}
+
+/// Matches tokens of one document against patterns, evaluating each distinct token text once
+/// (a cache keyed by the text, which it borrows) and skipping tokens that cannot start a match.
+#[derive(Debug)]
+pub struct DocMatcher<'p, 'a> {
+    patterns: &'p Patterns,
+    cache: FxHashMap<&'a str, (u32, u32)>,
+    refs: Vec<PieceRef>,
+    scratch: String,
+}
+
+impl<'p, 'a> DocMatcher<'p, 'a> {
+    /// A matcher with an empty cache.
+    pub fn new(patterns: &'p Patterns) -> Self {
+        DocMatcher {
+            patterns,
+            cache: FxHashMap::default(),
+            refs: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    #[inline]
+    fn lookup(&mut self, token: &'a str) -> (usize, usize) {
+        if let Some(&(a, b)) = self.cache.get(token) {
+            return (a as usize, b as usize);
+        }
+        let a = self.refs.len();
+        self.patterns
+            .matches_type(token, &mut self.scratch, &mut self.refs);
+        let b = self.refs.len();
+        self.cache.insert(token, (a as u32, b as u32));
+        (a, b)
+    }
+
+    /// Finds every match inside tokens `lo..hi` (byte offsets `starts`/`ends` into `text`), in
+    /// order of start token then pattern.
+    pub fn find(
+        &mut self,
+        text: &'a str,
+        starts: &[u32],
+        ends: &[u32],
+        lo: u32,
+        hi: u32,
+        out: &mut Vec<Match>,
+    ) {
+        let lowercase = self.patterns.normalization.lowercase;
+        for i in lo..hi {
+            let tok = &text[starts[i as usize] as usize..ends[i as usize] as usize];
+            if !self.patterns.first.could_start(tok.as_bytes(), lowercase) {
+                continue;
+            }
+            let (a, b) = self.lookup(tok);
+            for r in a..b {
+                let (p, k) = self.refs[r];
+                if k != 0 {
+                    continue;
+                }
+                let len = self.patterns.pattern_len(p);
+                if i + len > hi {
+                    continue;
+                }
+                let ok = (1..len).all(|j| {
+                    let t = (i + j) as usize;
+                    let (a2, b2) = self.lookup(&text[starts[t] as usize..ends[t] as usize]);
+                    self.refs[a2..b2].binary_search(&(p, j)).is_ok()
+                });
+                if ok {
+                    out.push(Match {
+                        start: i,
+                        pattern: p,
+                        end: i + len,
+                    });
+                }
+            }
+        }
     }
 }
 
@@ -422,6 +576,36 @@ mod tests {
             let re = if prefix { format!("{lit}.*") } else { format!(".*{lit}") };
             let slow = compile(&[re.as_str()], ValueType::Regex, true).unwrap();
             prop_assert_eq!(m(&fast, &word), m(&slow, &word));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn prefiltered_scan_equals_type_matching(
+            words in prop::collection::vec(prop_oneof![
+                Just("Trust"), Just("trust"), Just("trusted"), Just("evidence"), Just("base"),
+                Just("É"), Just("état"), Just(","), Just("x"), Just("TRUSTWORTHY"), Just("b")
+            ], 0..30),
+            pats in prop::collection::vec(prop_oneof![
+                Just("trust"), Just("trust*"), Just("evidence base"), Just("é*"), Just("*ed"),
+                Just("état"), Just("b"), Just("base ,"), Just("x trust")
+            ], 1..4),
+            ci in any::<bool>(),
+        ) {
+            let text = words.join(" ");
+            let p = compile(&pats, ValueType::Glob, ci).unwrap();
+            let spans = crate::tokenize::token_spans(&text);
+            let starts: Vec<u32> = spans.iter().map(|s| s.0 as u32).collect();
+            let ends: Vec<u32> = spans.iter().map(|s| s.1 as u32).collect();
+            let mut fast = Vec::new();
+            DocMatcher::new(&p).find(&text, &starts, &ends, 0, spans.len() as u32, &mut fast);
+            // Reference: every token's matches through TypeMatches, no prefilter.
+            let toks: Vec<&str> = spans.iter().map(|&(a, b)| &text[a..b]).collect();
+            let tm = TypeMatches::new(&p, toks.iter().copied());
+            let ids: Vec<u32> = (0..toks.len() as u32).collect();
+            let mut slow = Vec::new();
+            find_matches(&ids, 0, ids.len() as u32, &p, &tm, &mut slow);
+            prop_assert_eq!(fast, slow);
         }
     }
 }

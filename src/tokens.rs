@@ -11,7 +11,8 @@ use crate::tokenize::{for_each_token, Normalization, TokenKind};
 /// punctuation; speaker labels are not tokens).  Offsets are bytes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocTokens {
-    /// Type id of each token (an index into the vocabulary's types).
+    /// Type id of each token (an index into the vocabulary's types); empty when only offsets
+    /// were asked for ([`segment_document`]).
     pub ids: Vec<u32>,
     /// Start byte of each token.
     pub starts: Vec<u32>,
@@ -38,12 +39,12 @@ pub struct TokUnit {
 impl DocTokens {
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.starts.len()
     }
 
     /// True when the document has no tokens.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.starts.is_empty()
     }
 
     fn unit_of(&self, i: u32) -> Option<&TokUnit> {
@@ -73,19 +74,52 @@ impl DocTokens {
 pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, Vec<&'a str>) {
     let text = doc.text.as_str();
     let bytes = text.as_bytes();
+    let mut short: FxHashMap<u64, u32> = FxHashMap::default();
+    let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
+    let mut types: Vec<&'a str> = Vec::new();
+    let mut ids: Vec<u32> = Vec::with_capacity(text.len() / 5 + 1);
+    let mut out = scan_units(doc, units, |s, e| {
+        let len = e - s;
+        let next = types.len() as u32;
+        let id = if len <= 7 {
+            *short.entry(pack_short(bytes, s, len)).or_insert_with(|| {
+                types.push(&text[s..e]);
+                next
+            })
+        } else {
+            *long.entry(&text[s..e]).or_insert_with(|| {
+                types.push(&text[s..e]);
+                next
+            })
+        };
+        ids.push(id);
+    });
+    out.ids = ids;
+    (out, types)
+}
+
+/// The token offsets and units of a document without token ids (`ids` is left empty): what
+/// matching needs, at the speed of segmentation.
+pub fn segment_document(doc: &Document, units: &[Unit]) -> DocTokens {
+    scan_units(doc, units, |_, _| {})
+}
+
+/// Segments the active units of a document into tokens, calling `on_token(start, end)` (bytes)
+/// for each and recording offsets and units; inactive units are only counted, so positions stay
+/// those of the whole document.
+#[inline]
+fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, usize)) -> DocTokens {
+    let text = doc.text.as_str();
     let guess = text.len() / 5 + 1;
     let mut out = DocTokens {
-        ids: Vec::with_capacity(guess),
+        ids: Vec::new(),
         starts: Vec::with_capacity(guess),
         ends: Vec::with_capacity(guess),
         units: Vec::with_capacity(units.len()),
     };
-    let mut short: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
-    let mut types: Vec<&'a str> = Vec::new();
     let mut position = 0u32;
     for u in units {
-        let first = out.ids.len() as u32;
+        let first = out.starts.len() as u32;
         let slice = &text[u.start..u.end];
         if !u.active {
             let mut n = 0u32;
@@ -95,25 +129,11 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
         }
         for_each_token(slice, |s, e| {
             let (s, e) = (u.start + s, u.start + e);
-            let len = e - s;
-            let next = types.len() as u32;
-            let id = if len <= 7 {
-                let key = pack_short(bytes, s, len);
-                *short.entry(key).or_insert_with(|| {
-                    types.push(&text[s..e]);
-                    next
-                })
-            } else {
-                *long.entry(&text[s..e]).or_insert_with(|| {
-                    types.push(&text[s..e]);
-                    next
-                })
-            };
-            out.ids.push(id);
+            on_token(s, e);
             out.starts.push(s as u32);
             out.ends.push(e as u32);
         });
-        let end = out.ids.len() as u32;
+        let end = out.starts.len() as u32;
         out.units.push(TokUnit {
             first,
             end,
@@ -122,7 +142,7 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
         });
         position += end - first;
     }
-    (out, types)
+    out
 }
 
 /// The bytes `s..s + len` (`len <= 7`) packed into a `u64` with the length in the top byte.

@@ -1,7 +1,8 @@
 """The main job on the bundled demo corpus: ``python -m qualcore.demo [--out DIR]``.
 
-Reads the PDPilot interviews, prints a corpus summary (documents, turns and words per speaker)
-and keyword-in-context lines for a few terms in the participants' words, and writes both as
+Reads the PDPilot interviews, prints a corpus summary (documents, turns and words per speaker),
+keyword-in-context lines for a few terms in the participants' words, and a small dictionary
+auto-coding of the participants' words (participants per code, saturation), and writes each as
 CSV files to ``--out`` (default ``demo-output``).
 """
 
@@ -20,6 +21,20 @@ TERMS = {
     "trust": ["trust*", "distrust*", "confiden*"],
     "interpretability": ["interpret*", "explain*", "explanation*"],
     "partial dependence": ["partial dependence", "pdp*"],
+}
+
+
+CODEBOOK = {
+    "Trust": {
+        "description": "Whether participants trust the model and its explanations",
+        "children": {"Credibility": ["trust*", "distrust*", "believ*", "confiden*"],
+                     "Evidence base": ["evidence", "data", "ground truth"]},
+    },
+    "Interpretation": {
+        "Explaining": ["explain*", "explanation*", "interpret*"],
+        "Plots": ["pdp*", "ice plot*", "partial dependence", "plot*"],
+    },
+    "Power": {"Institutions": ["company", "team*", "organi?ation*", "client*"]},
 }
 
 
@@ -63,9 +78,25 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {r.doc_id:>3} {r.pre[-45:]:>45} [{r.match}] {r.post[:45]}")
         print()
 
+    codebook = qc.Codebook.from_dict(CODEBOOK)
+    coding = corpus.participants().autocode(codebook, unit="sentence")
+    matrix = qc.code_matrix(coding, by=None, count="cases")
+    print(f"Auto-coding ({len(coding)} coded sentences): participants per code (of {len(corpus)})")
+    print(matrix.to_string(), "\n")
+    sat = qc.saturation(coding)
+    print("Saturation (codes at every level, in interview order)")
+    print(sat[["doc_id", "n_codes", "new_codes", "cumulative"]].to_string(index=False), "\n")
+    quote = coding.extracts("Credibility")["quote"].head(2).tolist()
+    print("Quotes for Trust > Credibility:", *quote, sep="\n  ")
+    print()
+
     table.to_csv(out / "summary.csv")
     kwic.to_csv(out / "kwic.csv", index=False)
-    print(f"Wrote {out / 'summary.csv'} and {out / 'kwic.csv'} in {time.perf_counter() - t0:.2f} s")
+    coding.frame.to_csv(out / "coding.csv", index=False)
+    matrix.to_csv(out / "code_matrix.csv")
+    sat.to_csv(out / "saturation.csv", index=False)
+    files = ", ".join(f.name for f in sorted(out.glob("*.csv")))
+    print(f"Wrote {files} to {out}/ in {time.perf_counter() - t0:.2f} s")
     return 0
 
 

@@ -94,6 +94,8 @@ class Codebook:
                 problems.append(f"code {i} ({c.path!r}): empty name in its path")
             elif any(n != n.strip() for n in names):
                 problems.append(f"code {i} ({c.path!r}): names may not start or end with white space")
+            elif any(n.startswith(">" + " ") or n.endswith(" " + ">") for n in names):
+                problems.append(f"code {i} ({c.path!r}): a name starting with '> ' or ending with ' >' makes the path ambiguous")
             if c.path in index:
                 problems.append(f"duplicate code path {c.path!r}")
             index.setdefault(c.path, i)
@@ -203,7 +205,7 @@ class Codebook:
             p = row[path]
             if not isinstance(p, str):
                 raise CodebookError(f"row {i}: path {p!r} is not a str")
-            p = PATH_SEPARATOR.join(part.strip() for part in p.split(separator.strip()) ) if separator != PATH_SEPARATOR else p
+            p = PATH_SEPARATOR.join(part.strip() for part in p.split(separator)) if separator != PATH_SEPARATOR else p
             pats: Any = row.get(pcol) if pcol else None
             if isinstance(pats, str):
                 pats = [x.strip() for x in pats.split(";") if x.strip()]
@@ -283,7 +285,9 @@ class Codebook:
         """
         name = _name(source)
         if format == "auto":
-            suffix = Path(name).suffix.lower()
+            # A missing file still has its extension (and _read_source raises FileNotFoundError).
+            s = name if hasattr(source, "read") else os.fspath(source)
+            suffix = Path(s).suffix.lower() if "\n" not in s else ""
             format = {".yml": "yaml", ".yaml": "yaml", ".cat": "wordstat", ".dic": "liwc", ".json": "json"}.get(suffix, "")
             if not format:
                 raise DictionaryError(f"{name}: cannot tell the dictionary format from the extension; give format=")
@@ -598,6 +602,7 @@ def _parse_liwc(text: str, name: str) -> list[Code]:
             raise DictionaryError(f"{name}: line {i + 1}: expected '<id> <category>', got {line!r}")
         cats[parts[0]] = parts[1].strip()
     words: dict[str, list[str]] = {c: [] for c in cats.values()}
+    problems: list[str] = []
     for i in range(delims[1] + 1, len(lines)):
         line = lines[i].strip()
         if not line:
@@ -605,9 +610,13 @@ def _parse_liwc(text: str, name: str) -> list[Code]:
         parts = line.split("\t") if "\t" in line else line.split()
         word, ids = parts[0].strip(), [p.strip() for p in parts[1:] if p.strip()]
         if not ids:
-            raise DictionaryError(f"{name}: line {i + 1}: entry {word!r} has no category id")
+            problems.append(f"{name}: line {i + 1}: entry {word!r} has no category id")
         for cid in ids:
             if cid not in cats:
-                raise DictionaryError(f"{name}: line {i + 1}: unknown category id {cid!r} for {word!r}")
-            words[cats[cid]].append(word)
+                problems.append(f"{name}: line {i + 1}: unknown category id {cid!r} for {word!r}")
+            else:
+                words[cats[cid]].append(word)
+    if problems:
+        msg = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
+        raise DictionaryError(msg, problems)
     return [Code(c, patterns=tuple(w)) for c, w in words.items()]

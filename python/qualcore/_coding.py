@@ -340,8 +340,11 @@ def _rolled(coding: Coding, level: int | None) -> tuple[np.ndarray, list[str], n
         return rows[keep], nodes, flat[keep]
     if level < 1:
         raise ArgumentError(f"level: must be >= 1 or None, got {level}")
+    # Nodes at the level, and shallower nodes that are leaves or carry codings of their own (a
+    # coding made at a theme is counted at the theme, never dropped).
     leaves = set(cb.leaves)
-    nodes = [c.path for c in cb if c.level == level or (c.level < level and c.path in leaves)]
+    coded = set(uniq)
+    nodes = [c.path for c in cb if c.level == level or (c.level < level and (c.path in leaves or c.path in coded))]
     node_index = {p: i for i, p in enumerate(nodes)}
     mapped = np.array([node_index[cb.ancestor(c, level)] for c in uniq], dtype=np.int64)
     return np.arange(len(codes), dtype=np.int64), nodes, mapped[inverse] if len(codes) else np.array([], dtype=np.int64)
@@ -419,7 +422,7 @@ def code_matrix(
         if by not in docs.columns:
             raise ArgumentError(f"by: no attribute {by!r} (attributes: {list(corpus.attributes.columns)})")
         values = docs[by]
-        cat = pd.Categorical(values)
+        cat = pd.Categorical(values, categories=docs["doc_id"]) if by == "doc_id" else pd.Categorical(values)
         groups = [str(g) for g in cat.categories]
         group_of_doc = cat.codes.astype(np.int64)
         if (group_of_doc < 0).any():

@@ -16,6 +16,7 @@ MODULES = [
     "qualcore._kwic",
     "qualcore._codebook",
     "qualcore._coding",
+    "qualcore._agreement",
     "qualcore.plot",
     "qualcore.errors",
     "qualcore.datasets",

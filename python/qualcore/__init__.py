@@ -13,6 +13,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, errors, plot
+from ._agreement import agreement, disagreements, reliability
 from ._codebook import PATH_SEPARATOR, Code, Codebook
 from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
@@ -48,7 +49,10 @@ __all__ = [
     "Codebook",
     "Coding",
     "PATH_SEPARATOR",
+    "agreement",
     "code_matrix",
+    "disagreements",
+    "reliability",
     "saturation",
     "Corpus",
     "Document",

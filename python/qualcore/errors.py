@@ -28,6 +28,7 @@ __all__ = [
     "CodebookError",
     "DictionaryError",
     "CodingError",
+    "AgreementError",
 ]
 
 
@@ -90,3 +91,7 @@ class DictionaryError(QualcoreError, ValueError):
 
 class CodingError(QualcoreError, ValueError):
     """Codings that do not fit the corpus or the codebook (every problem is listed)."""
+
+
+class AgreementError(QualcoreError, ValueError):
+    """Codings on which agreement cannot be computed (one coder, no common document …)."""

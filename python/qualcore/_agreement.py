@@ -1,0 +1,686 @@
+"""Inter-coder agreement: several units, several coefficients, bootstrap confidence intervals.
+
+Every unit type reduces the codings to a *histogram*: for each code and document, how many
+units (characters, sentences, turns, documents) carry each pattern of coders — which coders
+coded the unit with the code and which coders were present.  Every coefficient is a function of
+that histogram, so character-level agreement over millions of characters costs a sort of the
+codings' boundaries, not a pass over the characters, and the bootstrap resamples documents by
+reweighting their histograms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import AgreementError, ArgumentError
+
+if TYPE_CHECKING:
+    from ._coding import Coding
+
+__all__ = ["agreement", "disagreements", "reliability", "MEASURES", "UNITS"]
+
+#: Coefficients :func:`agreement` computes.
+MEASURES = ("percent", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "gwet_ac1")
+#: Units :func:`agreement` compares codings on.
+UNITS = ("character", "sentence", "turn", "document", "segment")
+ALL_CODES = "(all codes)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Histograms
+
+
+class _Histogram:
+    """Weights of coder patterns: ``weights[row, doc, pattern]`` units, where pattern ``p`` has
+    coded mask ``coded[p]`` and present mask ``present[p]`` (bit i = coder i)."""
+
+    def __init__(self, coded: np.ndarray, present: np.ndarray, weights: np.ndarray) -> None:
+        self.coded = coded
+        self.present = present
+        self.weights = weights  # (rows, docs, patterns)
+
+
+def _merge_intervals(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Unions of overlapping or touching spans within each group of ``keys``."""
+    if len(df) == 0:
+        return df
+    df = df.sort_values(keys + ["start", "end"], kind="stable").reset_index(drop=True)
+    grp = df.groupby(keys, sort=False, observed=True)
+    prev_end = grp["end"].cummax().groupby([df[k] for k in keys], sort=False, observed=True).shift(1)
+    new = prev_end.isna() | (df["start"] > prev_end)
+    run = new.cumsum()
+    agg = df.groupby(run, sort=False).agg({**{k: "first" for k in keys}, "start": "min", "end": "max"})
+    return agg.reset_index(drop=True)
+
+
+def _scope(coding: Coding, coders: list[str], documents: str) -> tuple[list[int], np.ndarray]:
+    """Document positions in scope and, per document, the mask of coders present."""
+    f = coding._frame
+    pos = coding._doc_positions()
+    n_docs = len(coding.corpus)
+    present = np.zeros(n_docs, dtype=np.int64)
+    for i, c in enumerate(coders):
+        docs_c = np.unique(pos[(f["coder"] == c).to_numpy()])
+        present[docs_c] |= 1 << i
+    full = (1 << len(coders)) - 1
+    if documents == "common":
+        docs = np.flatnonzero(present == full)
+        if len(docs) == 0:
+            raise AgreementError(
+                f"coders {coders} have no document in common (each must have coded at least one "
+                "passage of a document for it to count); use documents='any' to treat absent "
+                "coders as missing"
+            )
+    elif documents == "any":
+        docs = np.flatnonzero(present != 0)
+    else:
+        raise ArgumentError(f"documents: {documents!r} is not one of 'common', 'any'")
+    return docs.tolist(), present
+
+
+def _char_histogram(coding: Coding, coders: list[str], codes: list[str], code_of_row: np.ndarray,
+                    docs: list[int], present: np.ndarray) -> _Histogram:
+    f = coding._frame
+    pos = coding._doc_positions()
+    coder_idx = pd.Index(coders).get_indexer(f["coder"])
+    in_scope = np.isin(pos, docs) & (coder_idx >= 0) & (code_of_row >= 0)
+    spans = pd.DataFrame({
+        "doc": pos[in_scope], "code": code_of_row[in_scope], "coder": coder_idx[in_scope],
+        "start": f["start"].to_numpy()[in_scope], "end": f["end"].to_numpy()[in_scope],
+    })
+    spans = spans[spans["end"] > spans["start"]]
+    spans = _merge_intervals(spans, ["doc", "code", "coder"])
+    m = len(coders)
+    n_pat = 1 << m
+    doc_slot = {d: i for i, d in enumerate(docs)}
+    lengths = coding.corpus._native.doc_stats()[0]
+    # Patterns: (coded mask, present mask) -> id = present * n_pat + coded
+    weights = np.zeros((len(codes), len(docs), n_pat * n_pat), dtype=np.float64)
+    if len(spans):
+        bit = (np.int64(1) << spans["coder"].to_numpy()).astype(np.int64)
+        ev = pd.DataFrame({
+            "doc": np.concatenate([spans["doc"].to_numpy()] * 2),
+            "code": np.concatenate([spans["code"].to_numpy()] * 2),
+            "at": np.concatenate([spans["start"].to_numpy(), spans["end"].to_numpy()]),
+            "delta": np.concatenate([bit, -bit]),
+        }).sort_values(["doc", "code", "at"], kind="stable")
+        ev = ev.groupby(["doc", "code", "at"], sort=False).agg({"delta": "sum"}).reset_index()
+        ev["mask"] = ev.groupby(["doc", "code"], sort=False)["delta"].cumsum()
+        nxt = ev.groupby(["doc", "code"], sort=False)["at"].shift(-1)
+        seg = ev[nxt.notna()].copy()
+        seg["len"] = (nxt[nxt.notna()] - seg["at"]).astype(np.int64)
+        seg = seg[(seg["mask"] > 0) & (seg["len"] > 0)]
+        pres = present[seg["doc"].to_numpy()]
+        pid = pres * n_pat + seg["mask"].to_numpy()
+        slots = np.array([doc_slot[d] for d in seg["doc"].tolist()], dtype=np.int64)
+        np.add.at(weights, (seg["code"].to_numpy(), slots, pid), seg["len"].to_numpy().astype(np.float64))
+    # Characters nobody coded.
+    for j, d in enumerate(docs):
+        pid0 = int(present[d]) * n_pat
+        covered = weights[:, j, :].sum(axis=1)
+        weights[:, j, pid0] += lengths[d] - covered
+    pattern = np.arange(n_pat * n_pat)
+    return _Histogram(pattern % n_pat, pattern // n_pat, weights)
+
+
+def _units_table(coding: Coding, unit: str, docs: list[int]) -> pd.DataFrame:
+    """Units of the documents in scope: doc (position), start, end, sorted."""
+    corpus = coding.corpus
+    if unit == "document":
+        lengths = corpus._native.doc_stats()[0]
+        return pd.DataFrame({"doc": docs, "start": 0, "end": lengths[docs]})
+    if unit == "sentence":
+        s = corpus.sentences()
+        doc = pd.Index(corpus.doc_ids).get_indexer(s["doc_id"])
+        t = pd.DataFrame({"doc": doc, "start": s["start"].to_numpy(), "end": s["end"].to_numpy()})
+    else:
+        tt = corpus._turn_table()
+        t = pd.DataFrame({"doc": tt["doc"], "start": tt["start"], "end": tt["end"]})
+        # Documents without turns are one unit each.
+        lengths = corpus._native.doc_stats()[0]
+        no_turns = np.setdiff1d(np.asarray(docs), tt["doc"])
+        t = pd.concat([t, pd.DataFrame({"doc": no_turns, "start": 0, "end": lengths[no_turns]})])
+    t = t[t["doc"].isin(docs)]
+    return t.sort_values(["doc", "start"], kind="stable").reset_index(drop=True)
+
+
+def _unit_histogram(coding: Coding, unit: str, coders: list[str], codes: list[str], code_of_row: np.ndarray,
+                    docs: list[int], present: np.ndarray) -> tuple[_Histogram, pd.DataFrame, np.ndarray]:
+    """Histogram over units, plus the units and the coded mask of each (code, unit)."""
+    units = _units_table(coding, unit, docs)
+    f = coding._frame
+    pos = coding._doc_positions()
+    coder_idx = pd.Index(coders).get_indexer(f["coder"])
+    keep = np.isin(pos, docs) & (coder_idx >= 0) & (code_of_row >= 0)
+    big = np.int64(1) << 40
+    ukey_start = units["doc"].to_numpy() * big + units["start"].to_numpy()
+    ukey_end = units["doc"].to_numpy() * big + units["end"].to_numpy()
+    c_start = pos[keep] * big + f["start"].to_numpy()[keep]
+    c_end = pos[keep] * big + f["end"].to_numpy()[keep]
+    # Units overlapping [start, end): unit.end > start and unit.start < end (an empty coding
+    # touches the unit it sits in).
+    first = np.searchsorted(ukey_end, c_start, side="right")
+    last = np.searchsorted(ukey_start, np.maximum(c_end, c_start + 1), side="left")
+    counts = np.maximum(last - first, 0)
+    rows = np.repeat(np.arange(len(first)), counts)
+    offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    unit_id = first[rows] + offs
+    code_id = code_of_row[keep][rows]
+    bits = (np.int64(1) << coder_idx[keep][rows]).astype(np.int64)
+    masks = np.zeros((len(codes), len(units)), dtype=np.int64)
+    np.bitwise_or.at(masks, (code_id, unit_id), bits)
+    m = len(coders)
+    n_pat = 1 << m
+    doc_slot = pd.Index(docs).get_indexer(units["doc"])
+    pres = present[units["doc"].to_numpy()]
+    weights = np.zeros((len(codes), len(docs), n_pat * n_pat), dtype=np.float64)
+    pid = pres[None, :] * n_pat + masks
+    code_grid = np.repeat(np.arange(len(codes)), len(units))
+    np.add.at(weights, (code_grid, np.tile(doc_slot, len(codes)), pid.reshape(-1)), 1.0)
+    pattern = np.arange(n_pat * n_pat)
+    return _Histogram(pattern % n_pat, pattern // n_pat, weights), units, masks
+
+
+# ---------------------------------------------------------------------------------------------
+# Coefficients (vectorised over a leading axis of weight vectors)
+
+
+def _popcount(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.int64)
+    out = np.zeros_like(x)
+    while np.any(x):
+        out += x & 1
+        x = x >> 1
+    return out
+
+
+def _coefficients(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int, measures: Sequence[str]) -> dict[str, np.ndarray]:
+    """Coefficients for weight vectors ``w`` (..., patterns)."""
+    out: dict[str, np.ndarray] = {}
+    full = (1 << m) - 1
+    n1 = _popcount(coded & present)
+    mu = _popcount(present)
+    n0 = mu - n1
+    complete = present == full
+    pairs = list(combinations(range(m), 2))
+
+    def pairwise() -> tuple[np.ndarray, np.ndarray]:
+        po_list, k_list = [], []
+        for i, j in pairs:
+            both = ((present >> i) & 1) & ((present >> j) & 1)
+            ci = (coded >> i) & 1
+            cj = (coded >> j) & 1
+            ww = w * both
+            n = ww.sum(-1)
+            a = (ww * (ci & cj)).sum(-1)
+            d = (ww * ((1 - ci) & (1 - cj))).sum(-1)
+            pi1 = (ww * ci).sum(-1)
+            pj1 = (ww * cj).sum(-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                po = (a + d) / n
+                pe = (pi1 * pj1 + (n - pi1) * (n - pj1)) / (n * n)
+                k = (po - pe) / (1 - pe)
+            po_list.append(po)
+            k_list.append(k)
+        return np.mean(po_list, axis=0), np.mean(k_list, axis=0)
+
+    if "percent" in measures or "cohen_kappa" in measures:
+        po, k = pairwise()
+        if "percent" in measures:
+            out["percent"] = po
+        if "cohen_kappa" in measures:
+            out["cohen_kappa"] = k
+    if "fleiss_kappa" in measures or "gwet_ac1" in measures:
+        wc = w * complete
+        n = wc.sum(-1)
+        p_i = (n1 * n1 + n0 * n0 - m) / (m * (m - 1))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pbar = (wc * p_i).sum(-1) / n
+            p1 = (wc * n1).sum(-1) / (n * m)
+            if "fleiss_kappa" in measures:
+                pe = p1 * p1 + (1 - p1) * (1 - p1)
+                out["fleiss_kappa"] = (pbar - pe) / (1 - pe)
+            if "gwet_ac1" in measures:
+                pe = 2 * p1 * (1 - p1)
+                out["gwet_ac1"] = (pbar - pe) / (1 - pe)
+    if "krippendorff_alpha" in measures:
+        pairable = mu >= 2
+        denom = np.where(pairable, mu - 1, 1)
+        o11 = (w * np.where(pairable, n1 * (n1 - 1) / denom, 0)).sum(-1)
+        o00 = (w * np.where(pairable, n0 * (n0 - 1) / denom, 0)).sum(-1)
+        o10 = (w * np.where(pairable, n1 * n0 / denom, 0)).sum(-1)
+        nv1 = o11 + o10
+        nv0 = o00 + o10
+        n = nv1 + nv0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["krippendorff_alpha"] = 1 - (n - 1) * (2 * o10) / (2 * nv0 * nv1)
+    return out
+
+
+def _why_nan(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int) -> str:
+    full = (1 << m) - 1
+    total = w.sum()
+    if total == 0:
+        return "no units"
+    coded_any = w[(coded & present) != 0].sum()
+    if coded_any == 0:
+        return "no coder applied the code: agreement is undefined (not 1.0)"
+    if w[((coded & present) == present) & (present == full)].sum() == total:
+        return "every coder coded every unit: no variation, agreement is undefined"
+    return "no variation in the values: the chance agreement is 1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Public functions
+
+
+def _resolve(coding: Coding, coders: Iterable[str] | None) -> list[str]:
+    present = list(dict.fromkeys(str(c) for c in coding._frame["coder"].tolist()))
+    if coders is None:
+        coders = present
+    else:
+        coders = [str(c) for c in coders]
+        missing = [c for c in coders if c not in present]
+        if missing:
+            raise AgreementError(f"coders {missing} have no codings (coders present: {present})")
+        if len(set(coders)) != len(coders):
+            raise ArgumentError("coders: a coder is listed twice")
+    if len(coders) < 2:
+        raise AgreementError(
+            f"agreement needs at least two coders; the coding has {present or 'no coder'}"
+        )
+    if len(coders) > 16:
+        raise ArgumentError("coders: at most 16 coders")
+    return list(coders)
+
+
+def _codes(coding: Coding, level: int | None) -> tuple[list[str], np.ndarray]:
+    cb = coding.codebook
+    raw = coding._frame["code"].to_numpy()
+    inverse, uniq = pd.factorize(pd.Series(raw, dtype=object))
+    mapped = [c if level is None else cb.ancestor(c, level) for c in uniq]
+    codes = [p for p in cb.paths if p in set(mapped)]
+    idx = {c: i for i, c in enumerate(codes)}
+    return codes, np.array([idx[c] for c in mapped], dtype=np.int64)[inverse] if len(raw) else np.array([], dtype=np.int64)
+
+
+def agreement(
+    coding: Coding,
+    coders: Iterable[str] | None = None,
+    unit: str = "character",
+    measure: str | Sequence[str] = MEASURES,
+    by: str | None = "code",
+    ci: float | None = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    documents: str = "common",
+    level: int | None = None,
+    threshold: float = 0.9,
+) -> pd.DataFrame:
+    """Inter-coder agreement of ``coders`` (default: every coder of the coding).
+
+    Units (``unit``):
+
+    - ``"character"``: every character of the documents in scope is a unit, coded or not by
+      each coder with each code (as NVivo and QualCoder compare).  Characters nobody coded count
+      as agreement on "not coded" and inflate percent agreement — their share is reported
+      (``uncoded_share``) so readers know.
+    - ``"sentence"``, ``"turn"``, ``"document"``: a coder codes a unit with a code when any of
+      their codings of that code overlaps it (a turn-less document is one turn).
+    - ``"segment"``: MAXQDA / QDA Miner style — two coders' segments of a code match when they
+      overlap by at least ``threshold`` (default 90 %) of the longer one; ``percent`` is
+      matched / (matched + unmatched), and the matched / unmatched counts are reported.
+
+    Coefficients (``measure``), on the binary value "coded with the code" per unit:
+    ``percent`` (mean pairwise observed agreement), ``cohen_kappa`` ((Po − Pe)/(1 − Pe) with
+    each coder's own marginals; the mean over pairs — Light's kappa — for more than two
+    coders), ``fleiss_kappa`` (Fleiss 1971: P̄ from the per-unit agreeing pairs, Pe = Σ p_j²),
+    ``krippendorff_alpha`` (nominal; 1 − (n − 1)·D_o/D_e from the coincidence matrix, units
+    with a missing coder kept as Krippendorff does) and ``gwet_ac1`` (Pe = 2π(1 − π)).  Percent,
+    Cohen, Fleiss and Gwet use units that every coder saw.
+
+    ``documents="common"`` (default) keeps the documents that every coder coded; ``"any"``
+    keeps every coded document and treats a coder absent from a document as missing there.
+    ``by="code"`` gives one row per code (``level`` rolls codes up the codebook first) and one
+    for all codes pooled (``"(all codes)"``: every unit × code is an item); ``by="document"``
+    one row per document (codes pooled); ``by=None`` the pooled row only.  ``ci`` adds a
+    bootstrap interval (percentile, ``n_boot`` resamples of the documents, seeded) — units
+    within a document are not independent, so documents are what is resampled; a row of one
+    document resamples its units.  A coefficient that is undefined (nobody used the code, no
+    variation) is NaN with the reason in ``note`` — never a silent 1.0.
+
+    Returns a tidy frame: ``code`` (or ``doc_id``), ``measure``, ``value``, ``ci_low``,
+    ``ci_high``, ``n_units`` (characters or units), ``n_documents``, ``n_coders``,
+    ``uncoded_share``, ``note``; with ``unit="segment"`` also ``matched``, ``unmatched``.
+
+    >>> import pandas as pd, qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["I trust the data. Not the GP."], doc_ids=["A1"])
+    >>> cb = qc.Codebook.from_dict({"Trust": None})
+    >>> spans = pd.DataFrame({"doc_id": ["A1", "A1"], "start": [0, 0], "end": [17, 11],
+    ...                       "code": ["Trust", "Trust"], "coder": ["A", "B"]})
+    >>> coding = qc.Coding.from_frame(corpus, cb, spans, coder="coder")
+    >>> r = qc.agreement(coding, unit="character", ci=None, by=None)   # 29 characters: 11 coded by
+    >>> # both, 6 by A only, 12 by nobody; Po = 23/29, Pe = (17·11 + 12·18)/29², κ = 0.603
+    >>> r.set_index("measure")["value"].round(3).to_dict()
+    {'percent': 0.793, 'cohen_kappa': 0.603, 'fleiss_kappa': 0.586, 'krippendorff_alpha': 0.593, 'gwet_ac1': 0.587}
+    >>> float(r["uncoded_share"].iloc[0]).__round__(3)
+    0.414
+    """
+    if unit not in UNITS:
+        raise ArgumentError(f"unit: {unit!r} is not one of {list(UNITS)}")
+    measures = [measure] if isinstance(measure, str) else list(measure)
+    bad = [x for x in measures if x not in MEASURES]
+    if bad or not measures:
+        raise ArgumentError(f"measure: {bad or measures} not among {list(MEASURES)}")
+    if by not in ("code", "document", None):
+        raise ArgumentError(f"by: {by!r} is not one of 'code', 'document', None")
+    if ci is not None and not 0 < ci < 1:
+        raise ArgumentError(f"ci: must be between 0 and 1 (e.g. 0.95) or None, got {ci}")
+    if n_boot < 1:
+        raise ArgumentError(f"n_boot: must be >= 1, got {n_boot}")
+    coders = _resolve(coding, coders)
+    docs, present = _scope(coding, coders, documents)
+    codes, code_of_row = _codes(coding, level)
+    if unit == "segment":
+        return _segment_agreement(coding, coders, codes, code_of_row, docs, threshold, by)
+    if unit == "character":
+        hist = _char_histogram(coding, coders, codes, code_of_row, docs, present)
+    else:
+        hist, _, _ = _unit_histogram(coding, unit, coders, codes, code_of_row, docs, present)
+    m = len(coders)
+    doc_ids = np.array(coding.corpus.doc_ids, dtype=object)[docs]
+    rows: list[tuple[str, np.ndarray]] = []  # (label, weights (docs, patterns))
+    if by == "code":
+        rows += [(c, hist.weights[k]) for k, c in enumerate(codes)]
+        rows.append((ALL_CODES, hist.weights.sum(axis=0)))
+    elif by == "document":
+        pooled = hist.weights.sum(axis=0)
+        rows += [(str(d), pooled[j : j + 1]) for j, d in enumerate(doc_ids)]
+    else:
+        rows.append((ALL_CODES, hist.weights.sum(axis=0)))
+    rng = np.random.default_rng(seed)
+    records = []
+    for label, wd in rows:
+        w = wd.sum(axis=0)
+        values = _coefficients(w, hist.coded, hist.present, m, measures)
+        lo = hi = {k: np.nan for k in measures}
+        if ci is not None:
+            if wd.shape[0] >= 2:
+                idx = rng.integers(0, wd.shape[0], size=(n_boot, wd.shape[0]))
+                counts = np.zeros((n_boot, wd.shape[0]))
+                np.add.at(counts, (np.repeat(np.arange(n_boot), wd.shape[0]), idx.reshape(-1)), 1.0)
+                wb = counts @ wd
+            else:
+                total = int(round(w.sum()))
+                wb = rng.multinomial(total, w / w.sum(), size=n_boot).astype(float) if total > 0 else np.zeros((n_boot, len(w)))
+            boot = _coefficients(wb, hist.coded, hist.present, m, measures)
+            alpha = (1 - ci) / 2
+            lo, hi = {}, {}
+            for k in measures:
+                b = boot[k][np.isfinite(boot[k])]
+                lo[k] = float(np.quantile(b, alpha)) if len(b) else np.nan
+                hi[k] = float(np.quantile(b, 1 - alpha)) if len(b) else np.nan
+        total = float(w.sum())
+        uncoded = float(w[(hist.coded & hist.present) == 0].sum()) / total if total else np.nan
+        for k in measures:
+            v = float(values[k])
+            note = "" if np.isfinite(v) else _why_nan(w, hist.coded, hist.present, m)
+            records.append({
+                ("doc_id" if by == "document" else "code"): label, "measure": k, "value": v,
+                "ci_low": lo[k], "ci_high": hi[k], "n_units": total,
+                "n_documents": int(wd.shape[0]) if by != "document" else 1, "n_coders": m,
+                "uncoded_share": uncoded, "note": note,
+            })
+    out = pd.DataFrame.from_records(records)
+    out.attrs.update({"unit": unit, "coders": coders, "documents": doc_ids.tolist()})
+    return out
+
+
+def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code_of_row: np.ndarray,
+                       docs: list[int], threshold: float, by: str | None) -> pd.DataFrame:
+    if not 0 < threshold <= 1:
+        raise ArgumentError(f"threshold: must be in (0, 1], got {threshold}")
+    f = coding._frame
+    pos = coding._doc_positions()
+    keep = np.isin(pos, docs)
+    seg = pd.DataFrame({"doc": pos[keep], "code": code_of_row[keep], "coder": f["coder"].to_numpy()[keep],
+                        "start": f["start"].to_numpy()[keep], "end": f["end"].to_numpy()[keep]})
+    per_code: dict[int, list[int]] = {}
+    per_doc: dict[int, list[int]] = {}
+    for a, b in combinations(coders, 2):
+        sa = seg[seg["coder"] == a].reset_index(drop=True).rename_axis("ia").reset_index()
+        sb = seg[seg["coder"] == b].reset_index(drop=True).rename_axis("ib").reset_index()
+        pairs = sa.merge(sb, on=["doc", "code"], suffixes=("_a", "_b"))
+        ov = np.minimum(pairs["end_a"], pairs["end_b"]) - np.maximum(pairs["start_a"], pairs["start_b"])
+        longer = np.maximum(pairs["end_a"] - pairs["start_a"], pairs["end_b"] - pairs["start_b"])
+        ok = (ov > 0) & (ov >= threshold * longer)
+        cand = pairs[ok].assign(ov=ov[ok]).sort_values(["ov", "ia", "ib"], ascending=[False, True, True], kind="stable")
+        used_a: set[int] = set()
+        used_b: set[int] = set()
+        matched = []
+        for ia, ib in zip(cand["ia"].tolist(), cand["ib"].tolist()):
+            if ia not in used_a and ib not in used_b:
+                used_a.add(ia)
+                used_b.add(ib)
+                matched.append(ia)
+        ma = np.zeros(len(sa), dtype=bool)
+        ma[list(used_a)] = True
+        mb = np.zeros(len(sb), dtype=bool)
+        mb[list(used_b)] = True
+        for frame, mask in ((sa, ma), (sb, mb)):
+            for k, d, hit in zip(frame["code"].tolist(), frame["doc"].tolist(), mask.tolist()):
+                for table, key in ((per_code, k), (per_doc, d)):
+                    cell = table.setdefault(key, [0, 0])
+                    cell[0 if hit else 1] += 1
+    records = []
+
+    def row(label_key: str, label: str, matched_segments: int, unmatched: int) -> dict[str, Any]:
+        matched_pairs = matched_segments / 2
+        denom = matched_pairs + unmatched
+        v = matched_pairs / denom if denom else np.nan
+        return {label_key: label, "measure": "percent", "value": v, "ci_low": np.nan, "ci_high": np.nan,
+                "n_units": denom, "n_documents": len(docs), "n_coders": len(coders), "uncoded_share": np.nan,
+                "note": "" if denom else "no segments", "matched": matched_pairs, "unmatched": unmatched}
+
+    if by == "document":
+        for d in docs:
+            mt, um = per_doc.get(d, [0, 0])
+            records.append(row("doc_id", coding.corpus.doc_ids[d], mt, um))
+    else:
+        if by == "code":
+            for k, c in enumerate(codes):
+                mt, um = per_code.get(k, [0, 0])
+                records.append(row("code", c, mt, um))
+        tot = np.array(list(per_code.values())).sum(axis=0) if per_code else np.array([0, 0])
+        records.append(row("code", ALL_CODES, int(tot[0]), int(tot[1])))
+    out = pd.DataFrame.from_records(records)
+    out.attrs.update({"unit": "segment", "coders": coders, "threshold": threshold})
+    return out
+
+
+def disagreements(
+    coding: Coding,
+    coders: Sequence[str] | None = None,
+    unit: str = "sentence",
+    code: str | None = None,
+    documents: str = "common",
+) -> pd.DataFrame:
+    """The passages where coders differ, with each coder's codes side by side — the agenda of a
+    reconciliation meeting.
+
+    With ``unit="sentence"``, ``"turn"`` or ``"document"``: one row per unit whose set of codes
+    differs between coders: ``doc_id``, ``start``, ``end``, ``text``, a column per coder with
+    the codes they applied to the unit, and ``differs_on`` (the codes not applied by all).
+    With ``unit="character"``: one row per stretch of text and code where some but not all
+    coders applied the code: ``doc_id``, ``code``, ``start``, ``end``, ``text``,
+    ``coded_by``, ``not_coded_by``.  ``code`` keeps to one code (and its descendants).
+
+    >>> import pandas as pd, qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["I trust it. I doubt it."], doc_ids=["A1"])
+    >>> cb = qc.Codebook.from_dict({"Trust": None, "Doubt": None})
+    >>> spans = pd.DataFrame({"doc_id": ["A1"] * 3, "start": [0, 12, 12], "end": [11, 23, 23],
+    ...                       "code": ["Trust", "Doubt", "Trust"], "coder": ["A", "A", "B"]})
+    >>> coding = qc.Coding.from_frame(corpus, cb, spans, coder="coder")
+    >>> qc.disagreements(coding)[["text", "A", "B", "differs_on"]].values.tolist()
+    [['I trust it.', ['Trust'], [], ['Trust']], ['I doubt it.', ['Doubt'], ['Trust'], ['Trust', 'Doubt']]]
+    """
+    if unit not in ("character", "sentence", "turn", "document"):
+        raise ArgumentError(f"unit: {unit!r} is not one of 'character', 'sentence', 'turn', 'document'")
+    if code is not None:
+        coding = coding.filter(code=code)
+    coders = _resolve(coding, coders)
+    docs, present = _scope(coding, coders, documents)
+    codes, code_of_row = _codes(coding, None)
+    texts = coding.corpus._native.texts()
+    ids = coding.corpus.doc_ids
+    m = len(coders)
+    if unit == "character":
+        return _char_disagreements(coding, coders, codes, code_of_row, docs, texts, ids)
+    _, units, masks = _unit_histogram(coding, unit, coders, codes, code_of_row, docs, present)
+    full = (1 << m) - 1
+    unit_present = present[units["doc"].to_numpy()]
+    differs = (masks != 0) & (masks != (full & unit_present[None, :]))
+    cols = np.flatnonzero(differs.any(axis=0))
+    records = []
+    for u in cols.tolist():
+        d, s, e = int(units["doc"].iat[u]), int(units["start"].iat[u]), int(units["end"].iat[u])
+        rec: dict[str, Any] = {"doc_id": ids[d], "start": s, "end": e, "text": texts[d][s:e]}
+        for i, c in enumerate(coders):
+            rec[c] = [codes[k] for k in range(len(codes)) if masks[k, u] >> i & 1]
+        rec["differs_on"] = [codes[k] for k in np.flatnonzero(differs[:, u]).tolist()]
+        records.append(rec)
+    return pd.DataFrame.from_records(records, columns=["doc_id", "start", "end", "text", *coders, "differs_on"])
+
+
+def _char_disagreements(coding: Coding, coders: list[str], codes: list[str], code_of_row: np.ndarray,
+                        docs: list[int], texts: list[str], ids: list[str]) -> pd.DataFrame:
+    f = coding._frame
+    pos = coding._doc_positions()
+    coder_idx = pd.Index(coders).get_indexer(f["coder"])
+    keep = np.isin(pos, docs) & (coder_idx >= 0)
+    spans = _merge_intervals(pd.DataFrame({
+        "doc": pos[keep], "code": code_of_row[keep], "coder": coder_idx[keep],
+        "start": f["start"].to_numpy()[keep], "end": f["end"].to_numpy()[keep],
+    }), ["doc", "code", "coder"])
+    records = []
+    full = (1 << len(coders)) - 1
+    for (d, k), g in spans.groupby(["doc", "code"], sort=True):
+        bits = (1 << g["coder"].to_numpy()).astype(np.int64)
+        at = np.concatenate([g["start"].to_numpy(), g["end"].to_numpy()])
+        delta = np.concatenate([bits, -bits])
+        order = np.argsort(at, kind="stable")
+        at, delta = at[order], delta[order]
+        mask = np.cumsum(delta)
+        run_start = None
+        run_mask = 0
+        for i in range(len(at) - 1):
+            seg_mask = int(mask[i])
+            if at[i + 1] == at[i]:
+                continue
+            if seg_mask not in (0, full) and (run_start is None or seg_mask != run_mask):
+                if run_start is not None:
+                    records.append((d, k, run_start, int(at[i]), run_mask))
+                run_start, run_mask = int(at[i]), seg_mask
+            elif seg_mask in (0, full) and run_start is not None:
+                records.append((d, k, run_start, int(at[i]), run_mask))
+                run_start = None
+        if run_start is not None:
+            records.append((d, k, run_start, int(at[-1]), run_mask))
+    return pd.DataFrame.from_records(
+        [
+            {"doc_id": ids[d], "code": codes[k], "start": s, "end": e, "text": texts[d][s:e],
+             "coded_by": [c for i, c in enumerate(coders) if mk >> i & 1],
+             "not_coded_by": [c for i, c in enumerate(coders) if not mk >> i & 1]}
+            for d, k, s, e, mk in records
+        ],
+        columns=["doc_id", "code", "start", "end", "text", "coded_by", "not_coded_by"],
+    )
+
+
+def reliability(data: Any, measure: str | Sequence[str] = MEASURES) -> dict[str, float]:
+    """Agreement coefficients of a reliability table: one row per unit, one column per coder,
+    nominal values (any hashable; NaN/None = the coder did not judge the unit).
+
+    The formulas are those of :func:`agreement`, for any number of categories: ``percent``
+    (mean over coder pairs of the share of jointly judged units they agree on), ``cohen_kappa``
+    (mean over pairs; Cohen 1960 for two coders), ``fleiss_kappa`` (Fleiss 1971, units judged
+    by every coder), ``krippendorff_alpha`` (nominal, missing values allowed; Krippendorff 2011)
+    and ``gwet_ac1`` (Gwet 2008: Pe = Σ π_k(1 − π_k)/(q − 1)).  Undefined values are NaN.
+
+    Krippendorff's worked example (4 observers, 12 units, missing values) gives α = 0.743:
+
+    >>> import numpy as np, qualcore as qc
+    >>> nan = np.nan
+    >>> data = np.array([[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...                  [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+    ...                  [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+    ...                  [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]).T
+    >>> round(qc.reliability(data, "krippendorff_alpha")["krippendorff_alpha"], 3)
+    0.743
+    """
+    measures = [measure] if isinstance(measure, str) else list(measure)
+    bad = [x for x in measures if x not in MEASURES]
+    if bad:
+        raise ArgumentError(f"measure: {bad} not among {list(MEASURES)}")
+    frame = pd.DataFrame(data)
+    if frame.shape[1] < 2:
+        raise AgreementError(f"reliability needs at least two coders (columns); got {frame.shape[1]}")
+    codes_, cats = pd.factorize(pd.Series(frame.to_numpy().reshape(-1)), use_na_sentinel=True)
+    v = codes_.reshape(frame.shape)  # -1 = missing
+    q = len(cats)
+    n_units, m = v.shape
+    # counts[u, k]: coders who put unit u in category k
+    counts = np.zeros((n_units, max(q, 1)), dtype=np.float64)
+    uu, cc = np.nonzero(v >= 0)
+    np.add.at(counts, (uu, v[uu, cc]), 1.0)
+    mu = counts.sum(axis=1)
+    out: dict[str, float] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if "percent" in measures or "cohen_kappa" in measures:
+            pos, ks = [], []
+            for i, j in combinations(range(m), 2):
+                both = (v[:, i] >= 0) & (v[:, j] >= 0)
+                a, b = v[both, i], v[both, j]
+                n = len(a)
+                po = np.mean(a == b) if n else np.nan
+                pa = np.bincount(a, minlength=q) / n if n else np.zeros(q)
+                pb = np.bincount(b, minlength=q) / n if n else np.zeros(q)
+                pe = float(pa @ pb)
+                pos.append(po)
+                ks.append((po - pe) / (1 - pe) if n else np.nan)
+            if "percent" in measures:
+                out["percent"] = float(np.mean(pos))
+            if "cohen_kappa" in measures:
+                out["cohen_kappa"] = float(np.mean(ks))
+        complete = mu == m
+        cc_ = counts[complete]
+        if "fleiss_kappa" in measures or "gwet_ac1" in measures:
+            n = len(cc_)
+            p_i = ((cc_ ** 2).sum(axis=1) - m) / (m * (m - 1))
+            pbar = p_i.mean() if n else np.nan
+            pj = cc_.sum(axis=0) / (n * m) if n else np.full(q, np.nan)
+            if "fleiss_kappa" in measures:
+                pe = float((pj ** 2).sum())
+                out["fleiss_kappa"] = float((pbar - pe) / (1 - pe))
+            if "gwet_ac1" in measures:
+                pe = float((pj * (1 - pj)).sum() / (q - 1)) if q > 1 else np.nan
+                out["gwet_ac1"] = float((pbar - pe) / (1 - pe))
+        if "krippendorff_alpha" in measures:
+            pairable = mu >= 2
+            c = counts[pairable]
+            w = 1.0 / (mu[pairable] - 1)
+            o = (c[:, :, None] * c[:, None, :]) * w[:, None, None]
+            idx = np.arange(o.shape[1])
+            o[:, idx, idx] -= c * w[:, None]
+            o = o.sum(axis=0)
+            nk = o.sum(axis=1)
+            n = nk.sum()
+            do = o.sum() - np.trace(o)
+            de = (n * n - (nk ** 2).sum()) / (n - 1)
+            out["krippendorff_alpha"] = float(1 - do / de) if de else np.nan
+    return out

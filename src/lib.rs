@@ -41,6 +41,7 @@ mod python;
 
 #[cfg(test)]
 mod testdata {
+    pub mod sentence_break_test;
     pub mod word_break_test;
 }
 

@@ -264,7 +264,43 @@ impl Normalization {
 
 /// Calls `f(start, end)` with the byte range of every UAX #29 sentence of `text`, trimmed of
 /// surrounding white space; sentences that are only white space are skipped.
+///
+/// UAX #29 always breaks after a line feed (rule SB4), so each line is segmented on its own:
+/// plain ASCII lines by a scanner of rules SB6–SB11 ([`ascii_sentence_breaks`]), other lines by
+/// the unicode-segmentation crate.  Both give the same boundaries (property tests below).
 pub fn for_each_sentence(text: &str, mut f: impl FnMut(usize, usize)) {
+    let mut emit = |a: usize, b: usize| {
+        let seg = &text[a..b];
+        let lead = seg.len() - seg.trim_start().len();
+        let trimmed = seg.trim();
+        if !trimmed.is_empty() {
+            f(a + lead, a + lead + trimmed.len());
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut line_start = 0;
+    let mut breaks = Vec::new();
+    while line_start < bytes.len() {
+        let line_end =
+            memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i + 1);
+        let line = &text[line_start..line_end];
+        if ascii_sentence_breaks(line.as_bytes(), &mut breaks) {
+            let mut prev = 0;
+            for &b in &breaks {
+                emit(line_start + prev, line_start + b);
+                prev = b;
+            }
+        } else {
+            for (i, seg) in line.split_sentence_bound_indices() {
+                emit(line_start + i, line_start + i + seg.len());
+            }
+        }
+        line_start = line_end;
+    }
+}
+
+/// Reference sentence segmentation (unicode-segmentation), trimmed like [`for_each_sentence`].
+pub fn for_each_sentence_reference(text: &str, mut f: impl FnMut(usize, usize)) {
     for (i, s) in text.split_sentence_bound_indices() {
         let lead = s.len() - s.trim_start().len();
         let trimmed = s.trim();
@@ -272,6 +308,92 @@ pub fn for_each_sentence(text: &str, mut f: impl FnMut(usize, usize)) {
             f(i + lead, i + lead + trimmed.len());
         }
     }
+}
+
+/// UAX #29 sentence boundaries of one line of plain ASCII text (at most one line feed, at its
+/// end): fills `out` with the end of each sentence (the last is the line's length) and returns
+/// true, or returns false for a line it does not handle (non-ASCII bytes, control characters,
+/// a carriage return before the end), which then goes to the general path.
+pub fn ascii_sentence_breaks(line: &[u8], out: &mut Vec<usize>) -> bool {
+    out.clear();
+    let n = line.len();
+    let body = match line {
+        [rest @ .., b'\r', b'\n'] => rest.len(),
+        [rest @ .., b'\n'] => rest.len(),
+        _ => n,
+    };
+    for &b in &line[..body] {
+        if b >= 0x80 || (b < 0x20 && b != b'\t' && b != 0x0b && b != 0x0c) {
+            return false;
+        }
+    }
+    let is_sp = |b: u8| b == b' ' || b == b'\t' || b == 0x0b || b == 0x0c;
+    let is_close = |b: u8| matches!(b, b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}');
+    let is_sterm = |b: u8| b == b'!' || b == b'?';
+    let is_saterm = |b: u8| b == b'.' || is_sterm(b);
+    let is_scontinue = |b: u8| matches!(b, b',' | b'-' | b':' | b';');
+    let mut i = 0;
+    while i < body {
+        if !is_saterm(line[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of terminators: SB8a keeps SATerm × SATerm together; the last one decides.
+        let mut t = i;
+        while t + 1 < body && is_saterm(line[t + 1]) {
+            t += 1;
+        }
+        let aterm = line[t] == b'.';
+        let next = line.get(t + 1).copied();
+        if aterm {
+            // SB6: ATerm × Numeric.
+            if next.is_some_and(|b| b.is_ascii_digit()) && t + 1 < body {
+                i = t + 1;
+                continue;
+            }
+            // SB7: (Upper | Lower) ATerm × Upper.
+            if t > 0
+                && line[t - 1].is_ascii_alphabetic()
+                && t + 1 < body
+                && next.is_some_and(|b| b.is_ascii_uppercase())
+            {
+                i = t + 1;
+                continue;
+            }
+        }
+        let mut j = t + 1;
+        while j < body && is_close(line[j]) {
+            j += 1;
+        }
+        let mut k = j;
+        while k < body && is_sp(line[k]) {
+            k += 1;
+        }
+        if k >= body {
+            // SB9–SB11: the terminator, closers, spaces and the line end close the sentence.
+            break;
+        }
+        // SB8: ATerm Close* Sp* × (¬(OLetter | Upper | Lower | ParaSep | SATerm))* Lower.
+        if aterm {
+            let mut q = k;
+            while q < body && !line[q].is_ascii_alphabetic() && !is_saterm(line[q]) {
+                q += 1;
+            }
+            if q < body && line[q].is_ascii_lowercase() {
+                i = q;
+                continue;
+            }
+        }
+        // SB8a: SATerm Close* Sp* × (SContinue | SATerm).
+        if is_scontinue(line[k]) || is_saterm(line[k]) {
+            i = k;
+            continue;
+        }
+        out.push(k);
+        i = k;
+    }
+    out.push(n);
+    true
 }
 
 #[cfg(test)]
@@ -384,6 +506,21 @@ mod tests {
     }
 
     #[test]
+    fn unicode_sentence_break_test_cases() {
+        use crate::testdata::sentence_break_test::TEST_SENTENCE;
+        for &(s, expected) in TEST_SENTENCE {
+            let want: Vec<&str> = expected
+                .iter()
+                .map(|x| x.trim())
+                .filter(|x| !x.is_empty())
+                .collect();
+            let mut got = Vec::new();
+            for_each_sentence(s, |a, b| got.push(&s[a..b]));
+            assert_eq!(got, want, "SentenceBreakTest case {s:?}");
+        }
+    }
+
+    #[test]
     fn sentences_trimmed() {
         let text = "Yes. I think so!  Do you?\n\nMaybe";
         let mut v = Vec::new();
@@ -444,6 +581,66 @@ mod tests {
         #[test]
         fn fast_path_equals_reference_on_ascii(s in "[ -~\t\n\r]{0,80}") {
             prop_assert_eq!(fast(&s), reference(&s));
+        }
+    }
+
+    fn sentence_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("a"),
+            Just("B"),
+            Just("7"),
+            Just("."),
+            Just("?"),
+            Just("!"),
+            Just(" "),
+            Just("  "),
+            Just("\t"),
+            Just("\""),
+            Just("'"),
+            Just("("),
+            Just(")"),
+            Just(","),
+            Just(";"),
+            Just(":"),
+            Just("-"),
+            Just("\n"),
+            Just("\r\n"),
+            Just("\r"),
+            Just("e.g."),
+            Just("Mr."),
+            Just("U.S."),
+            Just("3.5"),
+            Just("..."),
+            Just("word"),
+            Just("Word"),
+            Just("é"),
+            Just("\u{2029}"),
+            Just("\u{0b}"),
+            Just("\u{0c}"),
+            Just("_"),
+            Just("#"),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        #[test]
+        fn sentence_fast_path_equals_reference(s in sentence_text()) {
+            let mut fast = Vec::new();
+            for_each_sentence(&s, |a, b| fast.push((a, b)));
+            let mut slow = Vec::new();
+            for_each_sentence_reference(&s, |a, b| slow.push((a, b)));
+            prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn sentence_fast_path_equals_reference_ascii(s in "[ -~\t\n]{0,80}") {
+            let mut fast = Vec::new();
+            for_each_sentence(&s, |a, b| fast.push((a, b)));
+            let mut slow = Vec::new();
+            for_each_sentence_reference(&s, |a, b| slow.push((a, b)));
+            prop_assert_eq!(fast, slow);
         }
     }
 }

@@ -45,17 +45,23 @@ class _Histogram:
         self.weights = weights  # (rows, docs, patterns)
 
 
-def _merge_intervals(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Unions of overlapping or touching spans within each group of ``keys``."""
-    if len(df) == 0:
-        return df
-    df = df.sort_values(keys + ["start", "end"], kind="stable").reset_index(drop=True)
-    grp = df.groupby(keys, sort=False, observed=True)
-    prev_end = grp["end"].cummax().groupby([df[k] for k in keys], sort=False, observed=True).shift(1)
-    new = prev_end.isna() | (df["start"] > prev_end)
-    run = new.cumsum()
-    agg = df.groupby(run, sort=False).agg({**{k: "first" for k in keys}, "start": "min", "end": "max"})
-    return agg.reset_index(drop=True)
+def _merge_intervals(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unions of overlapping or touching spans within each integer ``group``: (group, start,
+    end) of the merged spans, sorted by group then start."""
+    if len(group) == 0:
+        return group, start, end
+    order = np.lexsort((start, group))
+    g, s, e = group[order], start[order], end[order]
+    # Running max of the ends within each group: offset groups so the running max resets.
+    big = np.int64(e.max()) + 1
+    run = np.maximum.accumulate(e + g * big) - g * big
+    prev = np.empty_like(run)
+    prev[0] = -1
+    prev[1:] = run[:-1]
+    new = np.ones(len(g), dtype=bool)
+    new[1:] = (g[1:] != g[:-1]) | (s[1:] > prev[1:])
+    firsts = np.flatnonzero(new)
+    return g[firsts], s[firsts], np.maximum.reduceat(e, firsts)
 
 
 def _scope(coding: Coding, coders: list[str], documents: str) -> tuple[list[int], np.ndarray]:
@@ -89,36 +95,44 @@ def _char_histogram(coding: Coding, coders: list[str], codes: list[str], code_of
     pos = coding._doc_positions()
     coder_idx = pd.Index(coders).get_indexer(f["coder"])
     in_scope = np.isin(pos, docs) & (coder_idx >= 0) & (code_of_row >= 0)
-    spans = pd.DataFrame({
-        "doc": pos[in_scope], "code": code_of_row[in_scope], "coder": coder_idx[in_scope],
-        "start": f["start"].to_numpy()[in_scope], "end": f["end"].to_numpy()[in_scope],
-    })
-    spans = spans[spans["end"] > spans["start"]]
-    spans = _merge_intervals(spans, ["doc", "code", "coder"])
+    n_codes = max(len(codes), 1)
     m = len(coders)
     n_pat = 1 << m
-    doc_slot = {d: i for i, d in enumerate(docs)}
+    doc_arr, code_arr, coder_arr = pos[in_scope], code_of_row[in_scope], coder_idx[in_scope]
+    st, en = f["start"].to_numpy()[in_scope], f["end"].to_numpy()[in_scope]
+    nonempty = en > st
+    group = ((doc_arr * n_codes + code_arr) * m + coder_arr)[nonempty]
+    group, st, en = _merge_intervals(group, st[nonempty], en[nonempty])
+    coder_of = group % m
+    dc = group // m  # doc * n_codes + code
+    doc_slot = np.full(len(coding.corpus), -1, dtype=np.int64)
+    doc_slot[docs] = np.arange(len(docs))
     lengths = coding.corpus._native.doc_stats()[0]
     # Patterns: (coded mask, present mask) -> id = present * n_pat + coded
     weights = np.zeros((len(codes), len(docs), n_pat * n_pat), dtype=np.float64)
-    if len(spans):
-        bit = (np.int64(1) << spans["coder"].to_numpy()).astype(np.int64)
-        ev = pd.DataFrame({
-            "doc": np.concatenate([spans["doc"].to_numpy()] * 2),
-            "code": np.concatenate([spans["code"].to_numpy()] * 2),
-            "at": np.concatenate([spans["start"].to_numpy(), spans["end"].to_numpy()]),
-            "delta": np.concatenate([bit, -bit]),
-        }).sort_values(["doc", "code", "at"], kind="stable")
-        ev = ev.groupby(["doc", "code", "at"], sort=False).agg({"delta": "sum"}).reset_index()
-        ev["mask"] = ev.groupby(["doc", "code"], sort=False)["delta"].cumsum()
-        nxt = ev.groupby(["doc", "code"], sort=False)["at"].shift(-1)
-        seg = ev[nxt.notna()].copy()
-        seg["len"] = (nxt[nxt.notna()] - seg["at"]).astype(np.int64)
-        seg = seg[(seg["mask"] > 0) & (seg["len"] > 0)]
-        pres = present[seg["doc"].to_numpy()]
-        pid = pres * n_pat + seg["mask"].to_numpy()
-        slots = np.array([doc_slot[d] for d in seg["doc"].tolist()], dtype=np.int64)
-        np.add.at(weights, (seg["code"].to_numpy(), slots, pid), seg["len"].to_numpy().astype(np.float64))
+    if len(group):
+        bit = np.left_shift(np.int64(1), coder_of)
+        big = np.int64(lengths.max()) + 1
+        key = np.concatenate([dc * big + st, dc * big + en])
+        delta = np.concatenate([bit, -bit])
+        order = np.argsort(key, kind="stable")
+        key, delta = key[order], delta[order]
+        firsts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        key = key[firsts]
+        delta = np.add.reduceat(delta, firsts)
+        # Every (doc, code) block of events sums to zero, so one running sum is each block's mask.
+        mask = np.cumsum(delta)
+        blk = key // big
+        at = key % big
+        same = blk[1:] == blk[:-1]
+        seg_len = np.where(same, at[1:] - at[:-1], 0)
+        seg_mask = mask[:-1]
+        keep = (seg_mask > 0) & (seg_len > 0)
+        blk_k, len_k, mask_k = blk[:-1][keep], seg_len[keep], seg_mask[keep]
+        doc_k = blk_k // n_codes
+        code_k = blk_k % n_codes
+        pid = present[doc_k] * n_pat + mask_k
+        np.add.at(weights, (code_k, doc_slot[doc_k], pid), len_k.astype(np.float64))
     # Characters nobody coded.
     for j, d in enumerate(docs):
         pid0 = int(present[d]) * n_pat
@@ -129,29 +143,34 @@ def _char_histogram(coding: Coding, coders: list[str], codes: list[str], code_of
 
 
 def _units_table(coding: Coding, unit: str, docs: list[int]) -> pd.DataFrame:
-    """Units of the documents in scope: doc (position), start, end, sorted."""
+    """Units of the documents in scope: doc (position), start, end, sorted by doc and start."""
     corpus = coding.corpus
+    lengths = corpus._native.doc_stats()[0]
+    docs_arr = np.asarray(docs, dtype=np.int64)
     if unit == "document":
-        lengths = corpus._native.doc_stats()[0]
-        return pd.DataFrame({"doc": docs, "start": 0, "end": lengths[docs]})
+        return pd.DataFrame({"doc": docs_arr, "start": np.zeros(len(docs_arr), dtype=np.int64), "end": lengths[docs_arr]})
     if unit == "sentence":
-        s = corpus.sentences()
-        doc = pd.Index(corpus.doc_ids).get_indexer(s["doc_id"])
-        t = pd.DataFrame({"doc": doc, "start": s["start"].to_numpy(), "end": s["end"].to_numpy()})
+        cols = corpus._native.sentences()
+        doc, start, end = cols["doc"], cols["start"], cols["end"]
     else:
         tt = corpus._turn_table()
-        t = pd.DataFrame({"doc": tt["doc"], "start": tt["start"], "end": tt["end"]})
         # Documents without turns are one unit each.
-        lengths = corpus._native.doc_stats()[0]
-        no_turns = np.setdiff1d(np.asarray(docs), tt["doc"])
-        t = pd.concat([t, pd.DataFrame({"doc": no_turns, "start": 0, "end": lengths[no_turns]})])
-    t = t[t["doc"].isin(docs)]
-    return t.sort_values(["doc", "start"], kind="stable").reset_index(drop=True)
+        no_turns = np.setdiff1d(docs_arr, tt["doc"])
+        doc = np.concatenate([tt["doc"], no_turns])
+        start = np.concatenate([tt["start"], np.zeros(len(no_turns), dtype=np.int64)])
+        end = np.concatenate([tt["end"], lengths[no_turns]])
+        order = np.lexsort((start, doc))
+        doc, start, end = doc[order], start[order], end[order]
+    in_scope = np.zeros(len(lengths), dtype=bool)
+    in_scope[docs_arr] = True
+    keep = in_scope[doc]
+    return pd.DataFrame({"doc": doc[keep], "start": start[keep], "end": end[keep]})
 
 
 def _unit_histogram(coding: Coding, unit: str, coders: list[str], codes: list[str], code_of_row: np.ndarray,
-                    docs: list[int], present: np.ndarray) -> tuple[_Histogram, pd.DataFrame, np.ndarray]:
-    """Histogram over units, plus the units and the coded mask of each (code, unit)."""
+                    docs: list[int], present: np.ndarray) -> tuple[_Histogram, pd.DataFrame, pd.DataFrame]:
+    """Histogram over units, plus the units and the (code, unit, mask) triples of the units some
+    coder coded (the others have mask 0)."""
     units = _units_table(coding, unit, docs)
     f = coding._frame
     pos = coding._doc_positions()
@@ -171,19 +190,34 @@ def _unit_histogram(coding: Coding, unit: str, coders: list[str], codes: list[st
     offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     unit_id = first[rows] + offs
     code_id = code_of_row[keep][rows]
-    bits = (np.int64(1) << coder_idx[keep][rows]).astype(np.int64)
-    masks = np.zeros((len(codes), len(units)), dtype=np.int64)
-    np.bitwise_or.at(masks, (code_id, unit_id), bits)
+    coder_of = coder_idx[keep][rows]
+    n_units = len(units)
+    key = code_id * np.int64(max(n_units, 1)) + unit_id
+    inv, uniq = pd.factorize(key)
+    uniq = np.asarray(uniq, dtype=np.int64)
+    masks = np.zeros(len(uniq), dtype=np.int64)
+    for i in range(len(coders)):
+        hit = np.bincount(inv[coder_of == i], minlength=len(uniq)) > 0
+        masks |= hit.astype(np.int64) << i
+    coded = pd.DataFrame({"code": uniq // max(n_units, 1), "unit": uniq % max(n_units, 1), "mask": masks})
     m = len(coders)
     n_pat = 1 << m
-    doc_slot = pd.Index(docs).get_indexer(units["doc"])
-    pres = present[units["doc"].to_numpy()]
-    weights = np.zeros((len(codes), len(docs), n_pat * n_pat), dtype=np.float64)
-    pid = pres[None, :] * n_pat + masks
-    code_grid = np.repeat(np.arange(len(codes)), len(units))
-    np.add.at(weights, (code_grid, np.tile(doc_slot, len(codes)), pid.reshape(-1)), 1.0)
+    unit_doc = units["doc"].to_numpy()
+    doc_slot = np.full(len(coding.corpus), -1, dtype=np.int64)
+    doc_slot[docs] = np.arange(len(docs))
+    n_cells = n_pat * n_pat
+    u_doc = unit_doc[coded["unit"].to_numpy()]
+    pid = present[u_doc] * n_pat + coded["mask"].to_numpy()
+    flat = (coded["code"].to_numpy() * len(docs) + doc_slot[u_doc]) * n_cells + pid
+    weights = np.bincount(flat, minlength=len(codes) * len(docs) * n_cells).astype(np.float64)
+    weights = weights.reshape(len(codes), len(docs), n_cells)
+    # Units nobody coded with the code.
+    per_doc = np.bincount(doc_slot[unit_doc], minlength=len(docs)).astype(np.float64)
+    for j, d in enumerate(docs):
+        pid0 = int(present[d]) * n_pat
+        weights[:, j, pid0] += per_doc[j] - weights[:, j, :].sum(axis=1)
     pattern = np.arange(n_pat * n_pat)
-    return _Histogram(pattern % n_pat, pattern // n_pat, weights), units, masks
+    return _Histogram(pattern % n_pat, pattern // n_pat, weights), units, coded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,7 +314,7 @@ def _why_nan(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int) -> s
 
 
 def _resolve(coding: Coding, coders: Iterable[str] | None) -> list[str]:
-    present = list(dict.fromkeys(str(c) for c in coding._frame["coder"].tolist()))
+    present = [str(c) for c in pd.unique(coding._frame["coder"].astype(object).to_numpy())]
     if coders is None:
         coders = present
     else:
@@ -541,18 +575,20 @@ def disagreements(
     m = len(coders)
     if unit == "character":
         return _char_disagreements(coding, coders, codes, code_of_row, docs, texts, ids)
-    _, units, masks = _unit_histogram(coding, unit, coders, codes, code_of_row, docs, present)
+    _, units, coded = _unit_histogram(coding, unit, coders, codes, code_of_row, docs, present)
     full = (1 << m) - 1
-    unit_present = present[units["doc"].to_numpy()]
-    differs = (masks != 0) & (masks != (full & unit_present[None, :]))
-    cols = np.flatnonzero(differs.any(axis=0))
+    unit_present = present[units["doc"].to_numpy()][coded["unit"].to_numpy()]
+    coded = coded.assign(differs=coded["mask"].to_numpy() != (full & unit_present))
     records = []
-    for u in cols.tolist():
+    for u, g in coded.groupby("unit", sort=True):
+        if not g["differs"].any():
+            continue
         d, s, e = int(units["doc"].iat[u]), int(units["start"].iat[u]), int(units["end"].iat[u])
         rec: dict[str, Any] = {"doc_id": ids[d], "start": s, "end": e, "text": texts[d][s:e]}
+        g = g.sort_values("code")
         for i, c in enumerate(coders):
-            rec[c] = [codes[k] for k in range(len(codes)) if masks[k, u] >> i & 1]
-        rec["differs_on"] = [codes[k] for k in np.flatnonzero(differs[:, u]).tolist()]
+            rec[c] = [codes[k] for k, mk in zip(g["code"].tolist(), g["mask"].tolist()) if mk >> i & 1]
+        rec["differs_on"] = [codes[k] for k, dif in zip(g["code"].tolist(), g["differs"].tolist()) if dif]
         records.append(rec)
     return pd.DataFrame.from_records(records, columns=["doc_id", "start", "end", "text", *coders, "differs_on"])
 
@@ -563,10 +599,12 @@ def _char_disagreements(coding: Coding, coders: list[str], codes: list[str], cod
     pos = coding._doc_positions()
     coder_idx = pd.Index(coders).get_indexer(f["coder"])
     keep = np.isin(pos, docs) & (coder_idx >= 0)
-    spans = _merge_intervals(pd.DataFrame({
-        "doc": pos[keep], "code": code_of_row[keep], "coder": coder_idx[keep],
-        "start": f["start"].to_numpy()[keep], "end": f["end"].to_numpy()[keep],
-    }), ["doc", "code", "coder"])
+    m = len(coders)
+    n_codes = max(len(codes), 1)
+    group = (pos[keep] * n_codes + code_of_row[keep]) * m + coder_idx[keep]
+    group, st, en = _merge_intervals(group, f["start"].to_numpy()[keep], f["end"].to_numpy()[keep])
+    spans = pd.DataFrame({"doc": group // m // n_codes, "code": group // m % n_codes, "coder": group % m,
+                          "start": st, "end": en})
     records = []
     full = (1 << len(coders)) - 1
     for (d, k), g in spans.groupby(["doc", "code"], sort=True):

@@ -86,34 +86,62 @@ pub fn autocode(
         .enumerate()
         .map(|(di, doc)| {
             let all_units = corpus.units(di);
-            let toks = segment_document(doc, &all_units);
-            let units: Vec<_> = all_units.into_iter().filter(|u| u.active).collect();
             let mut matcher = DocMatcher::new(patterns);
-            let mut matches: Vec<Match> = Vec::new();
+            // Token matches of each active unit as (turn, unit, byte matches).  With literal
+            // patterns, only the text around candidate literals is segmented.
+            let text = doc.text.as_str();
+            let mut per_unit: Vec<(Option<u32>, crate::corpus::Unit, Vec<(u32, usize, usize)>)> =
+                Vec::new();
+            if matcher.can_prefilter(text) {
+                for u in all_units.iter().filter(|u| u.active) {
+                    let mut found = Vec::new();
+                    matcher.find_in_unit(text, u.start, u.end, &mut found);
+                    if !found.is_empty() {
+                        per_unit.push((u.turn, *u, found));
+                    }
+                }
+            } else {
+                let toks = segment_document(doc, &all_units);
+                let units: Vec<_> = all_units.iter().filter(|u| u.active).collect();
+                let mut matches: Vec<Match> = Vec::new();
+                for (tu, u) in toks.units.iter().zip(units) {
+                    matches.clear();
+                    matcher.find(
+                        text,
+                        &toks.starts,
+                        &toks.ends,
+                        tu.first,
+                        tu.end,
+                        &mut matches,
+                    );
+                    if !matches.is_empty() {
+                        let found = matches
+                            .iter()
+                            .map(|m| {
+                                (
+                                    m.pattern,
+                                    toks.starts[m.start as usize] as usize,
+                                    toks.ends[m.end as usize - 1] as usize,
+                                )
+                            })
+                            .collect();
+                        per_unit.push((tu.turn, *u, found));
+                    }
+                }
+            }
             let mut spans: Vec<CodedSpan> = Vec::new();
             let mut raw: Vec<(u32, usize, usize)> = Vec::new();
             let mut sentences: Vec<(usize, usize)> = Vec::new();
-            for (ui, tu) in toks.units.iter().enumerate() {
-                let (lo, hi, turn) = (tu.first, tu.end, tu.turn);
-                matches.clear();
-                matcher.find(&doc.text, &toks.starts, &toks.ends, lo, hi, &mut matches);
-                if matches.is_empty() {
-                    continue;
-                }
+            for (turn, u, found) in per_unit {
                 raw.clear();
-                let u = units[ui];
                 if unit == CodeUnit::Sentence {
                     sentences.clear();
                     for_each_sentence(&doc.text[u.start..u.end], |s, e| {
                         sentences.push((u.start + s, u.start + e))
                     });
                 }
-                for m in &matches {
-                    let code = pattern_code[m.pattern as usize];
-                    let (s, e) = (
-                        toks.starts[m.start as usize] as usize,
-                        toks.ends[m.end as usize - 1] as usize,
-                    );
+                for &(pattern, s, e) in &found {
+                    let code = pattern_code[pattern as usize];
                     let span = match unit {
                         CodeUnit::Match => (s, e),
                         CodeUnit::Turn => (u.start, u.end),

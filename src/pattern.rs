@@ -111,6 +111,9 @@ impl FirstFilter {
 #[derive(Debug, Clone)]
 pub struct Patterns {
     first: FirstFilter,
+    /// When every pattern starts with an ASCII literal (a word or a prefix glob): one automaton
+    /// over those literals, to find candidate matches without segmenting the whole text.
+    literals: Option<aho_corasick::AhoCorasick>,
     lengths: Vec<u32>,
     fixed: FxHashMap<String, Vec<PieceRef>>,
     /// Globs `abc*` by their literal prefix (normalised), and the longest prefix in bytes.
@@ -161,6 +164,7 @@ impl Patterns {
         let mut wild_refs = Vec::new();
         let mut errors = Vec::new();
         let mut first = FirstFilter::new();
+        let mut first_literals: Vec<String> = Vec::new();
         for (pi, pat) in patterns.iter().enumerate() {
             let pi = pi as u32;
             let mut k = 0u32;
@@ -186,6 +190,7 @@ impl Patterns {
                     if k == 0 {
                         if is_prefix {
                             first.add(&lit, true);
+                            first_literals.push(lit.clone());
                         } else {
                             first.any = true;
                         }
@@ -224,6 +229,7 @@ impl Patterns {
                         let norm = normalization.normalize(&part[s..e]);
                         if k == 0 {
                             first.add(&norm, false);
+                            first_literals.push(norm.clone());
                         }
                         fixed.entry(norm).or_default().push((pi, k));
                         k += 1;
@@ -252,10 +258,25 @@ impl Patterns {
                     .map_err(|e| Error::invalid_pattern(&patterns.join(" | "), e.to_string()))?,
             )
         };
+        let literal_only = !first.any
+            && !first_literals.is_empty()
+            && first_literals.iter().all(|l| !l.is_empty() && l.is_ascii());
+        let literals = if literal_only {
+            first_literals.sort_unstable();
+            first_literals.dedup();
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(case_insensitive)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .build(&first_literals)
+                .ok()
+        } else {
+            None
+        };
         let max_prefix = prefixes.keys().map(String::len).max().unwrap_or(0);
         let max_suffix = suffixes.keys().map(String::len).max().unwrap_or(0);
         Ok(Patterns {
             first,
+            literals,
             lengths,
             fixed,
             prefixes,
@@ -420,6 +441,92 @@ impl<'p, 'a> DocMatcher<'p, 'a> {
                         pattern: p,
                         end: i + len,
                     });
+                }
+            }
+        }
+    }
+}
+
+impl<'p, 'a> DocMatcher<'p, 'a> {
+    /// True when [`DocMatcher::find_in_unit`] can be used for this text: every pattern starts
+    /// with an ASCII literal, and the text has no character whose lower case is ASCII but which
+    /// is not (the Kelvin sign), which an ASCII search would miss.
+    pub fn can_prefilter(&self, text: &str) -> bool {
+        self.patterns.literals.is_some()
+            && (!self.patterns.normalization.lowercase
+                || memchr::memmem::find(text.as_bytes(), "\u{212A}".as_bytes()).is_none())
+    }
+
+    /// Every match inside the unit `text[lo..hi]` (segmented from `lo` as its start), as
+    /// `(pattern, start byte, end byte)`, in order of start then pattern; the same matches as
+    /// segmenting the unit and calling [`DocMatcher::find`].  Candidates come from the literal
+    /// automaton; only the text around each is segmented.  Requires
+    /// [`DocMatcher::can_prefilter`].
+    pub fn find_in_unit(
+        &mut self,
+        text: &'a str,
+        lo: usize,
+        hi: usize,
+        out: &mut Vec<(u32, usize, usize)>,
+    ) {
+        let Some(ac) = self.patterns.literals.as_ref() else {
+            return;
+        };
+        let bytes = text.as_bytes();
+        // Overlapping matches come in order of their ends: collect the distinct starts (with
+        // the furthest end seen for each) and visit them in order.
+        let mut cands: Vec<(usize, usize)> = ac
+            .find_overlapping_iter(aho_corasick::Input::new(&bytes[lo..hi]))
+            .map(|m| (lo + m.start(), lo + m.end()))
+            .collect();
+        cands.sort_unstable();
+        let mut window: Vec<(usize, usize)> = Vec::new();
+        let mut win = (usize::MAX, usize::MAX);
+        let mut last_start = usize::MAX;
+        for &(s, e) in &cands {
+            if s == last_start {
+                continue;
+            }
+            last_start = s;
+            // Segment a window that starts at a certain token boundary before the candidate.
+            if !(win.0 <= s && e <= win.1) {
+                let w0 = crate::tokenize::split_before(bytes, lo, s).max(lo);
+                let w1 = crate::tokenize::split_after(bytes, e).min(hi);
+                window.clear();
+                crate::tokenize::for_each_token(&text[w0..w1], |a, b| {
+                    window.push((w0 + a, w0 + b))
+                });
+                win = (w0, w1);
+            }
+            let Ok(k) = window.binary_search_by_key(&s, |t| t.0) else {
+                continue;
+            };
+            let (a, b) = self.lookup(&text[window[k].0..window[k].1]);
+            for r in a..b {
+                let (p, piece) = self.refs[r];
+                if piece != 0 {
+                    continue;
+                }
+                let len = self.patterns.pattern_len(p) as usize;
+                // Make sure the window holds the phrase's tokens (or reaches the unit's end).
+                while k + len > window.len() && win.1 < hi {
+                    let w1 = crate::tokenize::split_after(bytes, win.1 + 1).min(hi);
+                    let from = win.1;
+                    crate::tokenize::for_each_token(&text[from..w1], |x, y| {
+                        window.push((from + x, from + y))
+                    });
+                    win.1 = w1;
+                }
+                if k + len > window.len() {
+                    continue;
+                }
+                let ok = (1..len).all(|j| {
+                    let t = window[k + j];
+                    let (a2, b2) = self.lookup(&text[t.0..t.1]);
+                    self.refs[a2..b2].binary_search(&(p, j as u32)).is_ok()
+                });
+                if ok {
+                    out.push((p, window[k].0, window[k + len - 1].1));
                 }
             }
         }
@@ -606,6 +713,44 @@ mod tests {
             let mut slow = Vec::new();
             find_matches(&ids, 0, ids.len() as u32, &p, &tm, &mut slow);
             prop_assert_eq!(fast, slow);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        #[test]
+        fn literal_prefilter_equals_full_scan(
+            words in prop::collection::vec(prop_oneof![
+                Just("Trust"), Just("trust"), Just("distrust"), Just("evidence"), Just("base"),
+                Just("É"), Just("état"), Just(","), Just("x"), Just("TRUSTWORTHY"), Just("b"),
+                Just("man's"), Just("\n"), Just("  "), Just("base."), Just("\u{212A}"), Just("e.g."),
+                Just("abc"), Just("ab"), Just("bc")
+            ], 0..30),
+            pats in prop::collection::vec(prop_oneof![
+                Just("trust"), Just("trust*"), Just("evidence base"), Just("base"), Just("man"),
+                Just("b"), Just("base ,"), Just("x trust"), Just("e.g"), Just("k"), Just("abc"),
+                Just("b*"), Just("bc"), Just("a*")
+            ], 1..5),
+            ci in any::<bool>(),
+        ) {
+            let text = words.join(" ");
+            let p = compile(&pats, ValueType::Glob, ci).unwrap();
+            let spans = crate::tokenize::token_spans(&text);
+            let starts: Vec<u32> = spans.iter().map(|s| s.0 as u32).collect();
+            let ends: Vec<u32> = spans.iter().map(|s| s.1 as u32).collect();
+            let mut full = Vec::new();
+            let mut dm = DocMatcher::new(&p);
+            dm.find(&text, &starts, &ends, 0, spans.len() as u32, &mut full);
+            let want: Vec<(u32, usize, usize)> = full
+                .iter()
+                .map(|m| (m.pattern, spans[m.start as usize].0, spans[m.end as usize - 1].1))
+                .collect();
+            let mut dm2 = DocMatcher::new(&p);
+            if dm2.can_prefilter(&text) {
+                let mut got = Vec::new();
+                dm2.find_in_unit(&text, 0, text.len(), &mut got);
+                prop_assert_eq!(got, want);
+            }
         }
     }
 }

@@ -115,7 +115,7 @@ fn is_split(b: &[u8], p: usize) -> bool {
 }
 
 /// The last safe split point in `(lo, hi]`, or `lo` (itself a boundary) when there is none.
-fn split_before(b: &[u8], lo: usize, hi: usize) -> usize {
+pub(crate) fn split_before(b: &[u8], lo: usize, hi: usize) -> usize {
     let mut p = hi;
     while p > lo {
         if is_split(b, p) {
@@ -127,7 +127,7 @@ fn split_before(b: &[u8], lo: usize, hi: usize) -> usize {
 }
 
 /// The first safe split point at or after `from`, or the end of the text.
-fn split_after(b: &[u8], from: usize) -> usize {
+pub(crate) fn split_after(b: &[u8], from: usize) -> usize {
     let mut p = from;
     while p < b.len() {
         if (b[p] == b' ' || b[p] == b'\n') && is_split(b, p) {

@@ -17,6 +17,7 @@ MODULES = [
     "qualcore._codebook",
     "qualcore._coding",
     "qualcore._agreement",
+    "qualcore._unitized",
     "qualcore.plot",
     "qualcore.errors",
     "qualcore.datasets",

@@ -246,7 +246,7 @@ def _coefficients(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int,
     def pairwise() -> tuple[np.ndarray, np.ndarray]:
         po_list, k_list = [], []
         for i, j in pairs:
-            both = ((present >> i) & 1) & ((present >> j) & 1)
+            both = complete.astype(np.int64)  # units every coder saw, as documented
             ci = (coded >> i) & 1
             cj = (coded >> j) & 1
             ww = w * both
@@ -281,7 +281,8 @@ def _coefficients(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int,
                 out["fleiss_kappa"] = (pbar - pe) / (1 - pe)
             if "gwet_ac1" in measures:
                 pe = 2 * p1 * (1 - p1)
-                out["gwet_ac1"] = (pbar - pe) / (1 - pe)
+                # one category only (p = 0 or 1): undefined, as in reliability() (q = 1)
+                out["gwet_ac1"] = np.where((p1 > 0) & (p1 < 1), (pbar - pe) / (1 - pe), np.nan)
     if "krippendorff_alpha" in measures:
         pairable = mu >= 2
         denom = np.where(pairable, mu - 1, 1)
@@ -311,6 +312,14 @@ def _why_nan(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int) -> s
 
 # ---------------------------------------------------------------------------------------------
 # Public functions
+
+
+def _str_coders(coding: Coding) -> Coding:
+    """The coding with its coder ids as strings (the form :func:`_resolve` gives them)."""
+    f = coding._frame
+    if all(isinstance(c, str) for c in f["coder"].tolist()):
+        return coding
+    return type(coding)(coding.corpus, coding.codebook, f.assign(coder=[str(c) for c in f["coder"].tolist()]))
 
 
 def _resolve(coding: Coding, coders: Iterable[str] | None) -> list[str]:
@@ -417,6 +426,7 @@ def agreement(
         raise ArgumentError(f"ci: must be between 0 and 1 (e.g. 0.95) or None, got {ci}")
     if n_boot < 1:
         raise ArgumentError(f"n_boot: must be >= 1, got {n_boot}")
+    coding = _str_coders(coding)
     coders = _resolve(coding, coders)
     docs, present = _scope(coding, coders, documents)
     codes, code_of_row = _codes(coding, level)
@@ -492,7 +502,7 @@ def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code
         pairs = sa.merge(sb, on=["doc", "code"], suffixes=("_a", "_b"))
         ov = np.minimum(pairs["end_a"], pairs["end_b"]) - np.maximum(pairs["start_a"], pairs["start_b"])
         longer = np.maximum(pairs["end_a"] - pairs["start_a"], pairs["end_b"] - pairs["start_b"])
-        ok = (ov > 0) & (ov >= threshold * longer)
+        ok = (ov > 0) & (ov / longer.where(longer > 0) >= threshold)
         cand = pairs[ok].assign(ov=ov[ok]).sort_values(["ov", "ia", "ib"], ascending=[False, True, True], kind="stable")
         used_a: set[int] = set()
         used_b: set[int] = set()
@@ -518,7 +528,7 @@ def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code
         denom = matched_pairs + unmatched
         v = matched_pairs / denom if denom else np.nan
         return {label_key: label, "measure": "percent", "value": v, "ci_low": np.nan, "ci_high": np.nan,
-                "n_units": denom, "n_documents": len(docs), "n_coders": len(coders), "uncoded_share": np.nan,
+                "n_units": denom, "n_documents": 1 if label_key == "doc_id" else len(docs), "n_coders": len(coders), "uncoded_share": np.nan,
                 "note": "" if denom else "no segments", "matched": matched_pairs, "unmatched": unmatched}
 
     if by == "document":
@@ -565,10 +575,11 @@ def disagreements(
     """
     if unit not in ("character", "sentence", "turn", "document"):
         raise ArgumentError(f"unit: {unit!r} is not one of 'character', 'sentence', 'turn', 'document'")
-    if code is not None:
-        coding = coding.filter(code=code)
+    coding = _str_coders(coding)
     coders = _resolve(coding, coders)
     docs, present = _scope(coding, coders, documents)
+    if code is not None:
+        coding = coding.filter(code=code)
     codes, code_of_row = _codes(coding, None)
     texts = coding.corpus._native.texts()
     ids = coding.corpus.doc_ids

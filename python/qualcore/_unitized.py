@@ -3,8 +3,9 @@
 Implements the ``uα`` family of Krippendorff, Mathet, Bouvry & Widlöcher (2016), "On the
 reliability of unitizing textual continua: Further developments", *Quality & Quantity*
 50:2347-2364 (also Krippendorff, *Content Analysis*, 4th ed. 2019, §12.6): ``uα``, ``|uα``,
-``cuα`` and ``(k)uα``.  ATLAS.ti reports the same family, per semantic domain, as
-α-binary (``|uα``), cu-α (``cuα``) and per-code values (``(k)uα``).
+``cuα`` and ``(k)uα``.  ATLAS.ti reports members of this family as α-binary (``|uα`` of one
+semantic domain), cu-α (``cuα`` within one semantic domain) and Cu-α (``cuα`` with the semantic
+domains themselves as the categories).
 
 Everything is vectorised: a sort-and-merge of the spans, one ``searchsorted`` per coder to
 lay every coder's units over the elementary intervals of the continuum, and ``bincount``
@@ -85,7 +86,7 @@ def unitized_alphas(
     below), so this is *exactly* the same as summing the coincidence matrices (and the
     self-pairing sums) over documents.
 
-    **uα** (all values; paper §5.1).  With ``m`` coders, observed coincidences are intersection
+    **uα** (all values).  With ``m`` coders, observed coincidences are intersection
     lengths over ordered pairs of distinct coders::
 
         l_ck = 1/(m-1) · Σ_i Σ_{j≠i} Σ_g Σ_h |g_ic ∩ h_jk|        (c, k include ∅)
@@ -101,11 +102,11 @@ def unitized_alphas(
     and ``uα = 1 − D_o/D_e`` with ``D_o = Σ_{c≠k} l_ck`` and ``D_e = Σ_{c≠k} e_ck``
     ``= l.. (l..² − Σ_c l_c.²) / (l..² − S)`` (nominal metric).
 
-    **|uα** (binary: relevant vs irrelevant matter, categories ignored; §5.2): the same
+    **|uα** (binary: relevant vs irrelevant matter, categories ignored): the same
     ``l`` and ``e`` matrices collapsed to 2×2 (``∅`` vs all values), ``|uα = 1 − l_{∅,¬∅} /
     e_{∅,¬∅}`` with ``e_{∅,¬∅} = l.. l_∅. (l.. − l_∅.) / (l..² − S)``.
 
-    **cuα** (coding of the intersecting valued matter, unitizing ignored; §5.3): the ``l``
+    **cuα** (coding of the intersecting valued matter, unitizing ignored): the ``l``
     matrix without the ``∅`` row and column, ``l*_ck = l_ck`` for ``c, k ≠ ∅``, margins
     ``l*_c.`` and total ``l*..``.  The self-pairing term uses each unit's overlap with the
     valued matter of each other coder, ``a_igj = |g_i ∩ (valued matter of j)|``::
@@ -115,15 +116,20 @@ def unitized_alphas(
         cuα = 1 − Σ_{c≠k} l*_ck / Σ_{c≠k} e*_ck
 
     **(k)uα** (one category against the other categories, within the intersecting valued
-    matter; §5.4), from row ``k`` of the same two matrices::
+    matter), from row ``k`` of the same two matrices::
 
         (k)uα = 1 − (e*_k. / l*_k.) · (l*_k. − l*_kk) / (e*_k. − e*_kk)
 
-    For two coders every published form of ``cuα`` agrees.  For ``m > 2`` implementations
-    differ in ``S*``; this module follows the ``1/(m-1) Σ_{j≠i} a²`` form of eq. 10 as
-    implemented by lindanna/unitized_alpha (whose published example output the tests
-    reproduce).  With very sparse overlaps and ``m > 2`` that form can make ``l*..² − S*``
-    non-positive; ``cuα`` and ``(k)uα`` are then reported as ``nan`` with a note.
+    **Sources and a caveat.**  These formulas were checked against two public implementations
+    that cite the paper (lindanna/unitized_alpha, Python, which numbers them as the paper's
+    eqs. 1, 4, 6, 10, 11 and 13; quallmer's ``reliability_alpha_u``, R, after the 2019 book).
+    Both agree on everything above except ``S*`` for ``m > 2`` coders: quallmer squares each
+    unit's overlap with the *union* of the other coders' valued matter and does not divide by
+    ``m-1``.  For two coders the two forms are identical.  This module follows the
+    ``1/(m-1) Σ_{j≠i} a²`` form (lindanna's reading of eq. 10, whose published example output
+    the tests reproduce); ``cuα`` and ``(k)uα`` for ``m > 2`` may therefore differ from other
+    software.  With very sparse overlaps among ``m > 2`` coders this form can make
+    ``l*..² − S*`` non-positive; ``cuα`` and ``(k)uα`` are then ``nan`` with a note.
 
     Examples
     --------
@@ -319,7 +325,7 @@ def _validate(
 
     # coders
     if coders is None:
-        coder_codes, coder_uniques = pd.factorize(spans["coder"], sort=True)
+        coder_codes, coder_uniques = pd.factorize(spans["coder"], sort=_sortable(spans["coder"]))
         coder_names = list(coder_uniques)
     else:
         coder_index = pd.Index(pd.unique(pd.Series(list(coders), dtype=object)))

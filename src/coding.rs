@@ -37,6 +37,9 @@ impl CodeUnit {
     }
 }
 
+/// The matches of one unit: its turn, the unit, and `(pattern, start byte, end byte)`.
+type UnitMatches = (Option<u32>, crate::corpus::Unit, Vec<(u32, usize, usize)>);
+
 /// A coded span.  `start`/`end` are code points (for Python), `byte_start`/`byte_end` bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodedSpan {
@@ -90,8 +93,7 @@ pub fn autocode(
             // Token matches of each active unit as (turn, unit, byte matches).  With literal
             // patterns, only the text around candidate literals is segmented.
             let text = doc.text.as_str();
-            let mut per_unit: Vec<(Option<u32>, crate::corpus::Unit, Vec<(u32, usize, usize)>)> =
-                Vec::new();
+            let mut per_unit: Vec<UnitMatches> = Vec::new();
             if matcher.can_prefilter(text) {
                 for u in all_units.iter().filter(|u| u.active) {
                     let mut found = Vec::new();

@@ -114,6 +114,8 @@ pub struct Patterns {
     /// When every pattern starts with an ASCII literal (a word or a prefix glob): one automaton
     /// over those literals, to find candidate matches without segmenting the whole text.
     literals: Option<aho_corasick::AhoCorasick>,
+    /// Per literal of `literals`: true when it is the prefix of a glob (may end inside a token).
+    literal_is_prefix: Vec<bool>,
     lengths: Vec<u32>,
     fixed: FxHashMap<String, Vec<PieceRef>>,
     /// Globs `abc*` by their literal prefix (normalised), and the longest prefix in bytes.
@@ -164,7 +166,7 @@ impl Patterns {
         let mut wild_refs = Vec::new();
         let mut errors = Vec::new();
         let mut first = FirstFilter::new();
-        let mut first_literals: Vec<String> = Vec::new();
+        let mut first_literals: Vec<(String, bool)> = Vec::new();
         for (pi, pat) in patterns.iter().enumerate() {
             let pi = pi as u32;
             let mut k = 0u32;
@@ -190,7 +192,7 @@ impl Patterns {
                     if k == 0 {
                         if is_prefix {
                             first.add(&lit, true);
-                            first_literals.push(lit.clone());
+                            first_literals.push((lit.clone(), true));
                         } else {
                             first.any = true;
                         }
@@ -229,7 +231,7 @@ impl Patterns {
                         let norm = normalization.normalize(&part[s..e]);
                         if k == 0 {
                             first.add(&norm, false);
-                            first_literals.push(norm.clone());
+                            first_literals.push((norm.clone(), false));
                         }
                         fixed.entry(norm).or_default().push((pi, k));
                         k += 1;
@@ -260,23 +262,46 @@ impl Patterns {
         };
         let literal_only = !first.any
             && !first_literals.is_empty()
-            && first_literals.iter().all(|l| !l.is_empty() && l.is_ascii());
-        let literals = if literal_only {
+            && first_literals
+                .iter()
+                .all(|(l, _)| !l.is_empty() && l.is_ascii());
+        let (literals, literal_is_prefix) = if literal_only {
+            // One entry per literal; a literal that is also a glob prefix may end inside a token.
             first_literals.sort_unstable();
-            first_literals.dedup();
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(case_insensitive)
-                .match_kind(aho_corasick::MatchKind::Standard)
-                .build(&first_literals)
-                .ok()
+            let mut lits: Vec<String> = Vec::new();
+            let mut is_prefix: Vec<bool> = Vec::new();
+            for (l, pre) in first_literals {
+                if lits.last() == Some(&l) {
+                    let last = is_prefix.len() - 1;
+                    is_prefix[last] |= pre;
+                } else {
+                    lits.push(l);
+                    is_prefix.push(pre);
+                }
+            }
+            let build = |kind| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(case_insensitive)
+                    .match_kind(aho_corasick::MatchKind::Standard)
+                    .kind(kind)
+                    .build(&lits)
+            };
+            // A DFA scans several times faster; its size grows with the patterns.
+            let dfa = if lits.len() <= 5_000 {
+                build(Some(aho_corasick::AhoCorasickKind::DFA)).ok()
+            } else {
+                None
+            };
+            (dfa.or_else(|| build(None).ok()), is_prefix)
         } else {
-            None
+            (None, Vec::new())
         };
         let max_prefix = prefixes.keys().map(String::len).max().unwrap_or(0);
         let max_suffix = suffixes.keys().map(String::len).max().unwrap_or(0);
         Ok(Patterns {
             first,
             literals,
+            literal_is_prefix,
             lengths,
             fixed,
             prefixes,
@@ -475,9 +500,27 @@ impl<'p, 'a> DocMatcher<'p, 'a> {
         let bytes = text.as_bytes();
         // Overlapping matches come in order of their ends: collect the distinct starts (with
         // the furthest end seen for each) and visit them in order.
+        // A letter, digit or underscore next to another ASCII one never has a word boundary
+        // between them (WB5, WB8-WB10, WB13): such a candidate cannot start (or, for a whole
+        // word, end) a token, and is dropped before any segmentation.
+        let joins = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let is_prefix = &self.patterns.literal_is_prefix;
         let mut cands: Vec<(usize, usize)> = ac
             .find_overlapping_iter(aho_corasick::Input::new(&bytes[lo..hi]))
-            .map(|m| (lo + m.start(), lo + m.end()))
+            .filter_map(|m| {
+                let (s, e) = (lo + m.start(), lo + m.end());
+                if s > lo && joins(bytes[s - 1]) && joins(bytes[s]) {
+                    return None;
+                }
+                if !is_prefix[m.pattern().as_usize()]
+                    && e < hi
+                    && joins(bytes[e])
+                    && joins(bytes[e - 1])
+                {
+                    return None;
+                }
+                Some((s, e))
+            })
             .collect();
         cands.sort_unstable();
         let mut window: Vec<(usize, usize)> = Vec::new();

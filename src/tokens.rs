@@ -77,7 +77,7 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
     let mut short: FxHashMap<u64, u32> = FxHashMap::default();
     let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut types: Vec<&'a str> = Vec::new();
-    let mut ids: Vec<u32> = Vec::with_capacity(text.len() / 5 + 1);
+    let mut ids: Vec<u32> = Vec::with_capacity(token_capacity(text.len()));
     let mut out = scan_units(doc, units, |s, e| {
         let len = e - s;
         let next = types.len() as u32;
@@ -94,6 +94,7 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
         };
         ids.push(id);
     });
+    ids.shrink_to_fit();
     out.ids = ids;
     (out, types)
 }
@@ -110,7 +111,7 @@ pub fn segment_document(doc: &Document, units: &[Unit]) -> DocTokens {
 #[inline]
 fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, usize)) -> DocTokens {
     let text = doc.text.as_str();
-    let guess = text.len() / 5 + 1;
+    let guess = token_capacity(text.len());
     let mut out = DocTokens {
         ids: Vec::new(),
         starts: Vec::with_capacity(guess),
@@ -142,7 +143,15 @@ fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, us
         });
         position += end - first;
     }
+    out.starts.shrink_to_fit();
+    out.ends.shrink_to_fit();
     out
+}
+
+/// Room for the tokens of `bytes` of text: English prose has one token per 4.5-5 bytes, so
+/// this rarely grows (a growth doubles the vector) and is trimmed afterwards.
+fn token_capacity(bytes: usize) -> usize {
+    bytes / 4 + 16
 }
 
 /// The bytes `s..s + len` (`len <= 7`) packed into a `u64` with the length in the top byte.

@@ -317,9 +317,12 @@ def _why_nan(w: np.ndarray, coded: np.ndarray, present: np.ndarray, m: int) -> s
 def _str_coders(coding: Coding) -> Coding:
     """The coding with its coder ids as strings (the form :func:`_resolve` gives them)."""
     f = coding._frame
-    if all(isinstance(c, str) for c in f["coder"].tolist()):
+    uniq = pd.unique(f["coder"].astype(object).to_numpy())
+    if all(isinstance(c, str) for c in uniq):
         return coding
-    return type(coding)(coding.corpus, coding.codebook, f.assign(coder=[str(c) for c in f["coder"].tolist()]))
+    codes, values = pd.factorize(f["coder"].astype(object), use_na_sentinel=False)
+    as_str = np.array([str(v) for v in values], dtype=object)
+    return type(coding)(coding.corpus, coding.codebook, f.assign(coder=as_str[codes]))
 
 
 def _resolve(coding: Coding, coders: Iterable[str] | None) -> list[str]:

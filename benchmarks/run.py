@@ -14,14 +14,18 @@ doc id = file stem), and a fourth for qualcore alone:
    pattern) for the 1,000 patterns of ``patterns/dictionary_1000.txt``, whole words only?
 4. Scale (qualcore only, synthetic data): a 100,000-pattern codebook built and compiled; code
    matrices and saturation over 1,000,000 codings in 10,000 interviews.
+5. Inter-coder agreement: character- and sentence-level agreement of 3 coders' 1,000,000 random
+   codings of the books (``qc.agreement``), against the ``krippendorff`` package on the same
+   unit table (coders x (units x codes), built with numpy).
 
 Every tool runs in a fresh child process (``run.py --one TOOL``) so that its peak memory
 (``ru_maxrss``) is its own; the child prints one JSON result line and the parent collects them,
 checks the answers (qualcore's token count against ``qc.tokenize``, qualcore's KWIC hits against
 Python ``re``, qualcore's KWIC frames and codings with 1 and 2 threads, qualcore's codings against
-ahocorasick_rs's), prints a markdown table and writes it with the raw figures to
-``benchmarks/record/DATE-MACHINE-SIZE.{md,json}`` (``DATE-MACHINE-SIZE-subset-BENCHMARKS`` when
-``--tools`` runs a subset, so a subset never overwrites a full run's record).
+ahocorasick_rs's, qualcore's Krippendorff's alphas against the package's), prints a markdown
+table and writes it with the raw figures to ``benchmarks/record/DATE-MACHINE-SIZE.{md,json}``
+(``DATE-MACHINE-SIZE-subset-BENCHMARKS`` when ``--tools`` runs a subset, so a subset never
+overwrites a full run's record).
 See benchmarks/README.md for what each figure means and its caveats.
 """
 
@@ -734,6 +738,304 @@ def _scale_coding_tool(call: Callable[[Any], Any]) -> Callable[..., Callable[[],
     return setup
 
 
+# --------------------------------------------------------------------------- inter-coder agreement
+#
+# Three coders' codings of the books: 1,000,000 random spans (synthetic, seeded) over a codebook
+# of 10 themes x 10 codes, made in setup.  qualcore's `agreement` call is timed as a user makes
+# it (units, histograms, five coefficients for each code and all codes pooled, a bootstrap CI);
+# the `krippendorff` package needs the unit table itself: coders x (units x codes), 1 where the
+# coder coded the unit with the code.  Its rows time building that table from the spans (numpy)
+# and the package call, separately and together.
+
+AGREEMENT_THEMES, AGREEMENT_CODES_PER_THEME = 10, 10
+AGREEMENT_CODINGS = 1_000_000
+AGREEMENT_CODERS = ("A", "B", "C")
+AGREEMENT_SPAN = (20, 400)  # characters, both ends included
+AGREEMENT_N_BOOT = 200
+AGREEMENT_SEED = 7
+AGREEMENT_SUBSET = (2, 100_000)  # the character check of all codes pooled: first 2 books, 100,000 characters each
+AGREEMENT_TOLERANCE = 1e-9
+# name -> goal in seconds (from the issue)
+AGREEMENT_GOALS = {"agreement-qualcore-character": 5.0, "agreement-qualcore-sentence": 5.0}
+
+
+def agreement_codebook() -> Any:
+    import qualcore as qc
+
+    return qc.Codebook.from_dict({f"Theme {a:02d}": {f"Code {a:02d}-{b:02d}": None for b in range(AGREEMENT_CODES_PER_THEME)}
+                                  for a in range(AGREEMENT_THEMES)})
+
+
+def agreement_spans(ids: list[str], texts: list[str], leaves: list[str], seed: int = AGREEMENT_SEED) -> Any:
+    """1,000,000 random codings: document chosen in proportion to its length (characters), length
+    20-400 characters, start uniform over the positions where the span fits, code uniform among
+    the leaves, coder uniform among A/B/C."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = AGREEMENT_CODINGS
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    doc = rng.choice(len(texts), size=n, p=lengths / lengths.sum())
+    span = rng.integers(AGREEMENT_SPAN[0], AGREEMENT_SPAN[1] + 1, n)
+    start = np.floor(rng.random(n) * (lengths[doc] - span + 1)).astype(np.int64)
+    return pd.DataFrame({"doc_id": np.array(ids, dtype=object)[doc], "start": start, "end": start + span,
+                         "code": np.array(leaves, dtype=object)[rng.integers(0, len(leaves), n)],
+                         "coder": np.array(AGREEMENT_CODERS, dtype=object)[rng.integers(0, len(AGREEMENT_CODERS), n)]})
+
+
+def agreement_data(ids: list[str], texts: list[str]) -> tuple[Any, Any, Any, Any, dict[str, float]]:
+    """(corpus, codebook, spans frame, Coding, setup seconds): the same in every agreement child."""
+    import qualcore as qc
+
+    t0 = time.perf_counter()
+    corpus = qc.Corpus.from_texts(texts, doc_ids=ids)
+    cb = agreement_codebook()
+    t1 = time.perf_counter()
+    df = agreement_spans(ids, texts, cb.leaves)
+    t2 = time.perf_counter()
+    coding = qc.Coding.from_frame(corpus, cb, df, coder="coder")
+    t3 = time.perf_counter()
+    return corpus, cb, df, coding, {"corpus_and_codebook_s": t1 - t0, "random_spans_s": t2 - t1,
+                                    "coding_from_frame_s": t3 - t2}
+
+
+def _alpha_by_code(frame: Any) -> dict[str, float]:
+    a = frame[frame["measure"] == "krippendorff_alpha"]
+    return {str(c): float(v) for c, v in zip(a["code"], a["value"])}
+
+
+def _agreement_qualcore(unit: str) -> Callable[..., Callable[[], Any]]:
+    def setup(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
+        import qualcore as qc
+
+        _, cb, _, coding, costs = agreement_data(ids, texts)
+        size = (f"{len(coding):,} codings by {len(AGREEMENT_CODERS)} coders, {len(cb.leaves)} codes, "
+                f"{len(texts)} books ({sum(len(t) for t in texts):,} characters)")
+
+        def run() -> Any:
+            frame = qc.agreement(coding, unit=unit, ci=0.95, n_boot=AGREEMENT_N_BOOT)
+            pooled = frame[(frame["code"] == "(all codes)") & (frame["measure"] == "krippendorff_alpha")].iloc[0]
+            return frame, {"alpha_all_codes": float(pooled["value"]), "alpha_all_codes_ci": [float(pooled["ci_low"]),
+                                                                                             float(pooled["ci_high"])],
+                           "n_units": float(pooled["n_units"]), "uncoded_share": float(pooled["uncoded_share"]),
+                           "rows": len(frame), "size": size, "setup_s": costs}
+
+        return run
+
+    return setup
+
+
+def _span_arrays(df: Any, ids: list[str], leaves: list[str]) -> tuple[Any, Any, Any, Any, Any]:
+    """doc position, start, end, code index, coder index of each span (numpy)."""
+    import numpy as np
+    import pandas as pd
+
+    doc = pd.Index(ids, dtype=object).get_indexer(df["doc_id"].to_numpy())
+    code = pd.Index(leaves, dtype=object).get_indexer(df["code"].to_numpy())
+    coder = pd.Index(list(AGREEMENT_CODERS), dtype=object).get_indexer(df["coder"].to_numpy())
+    return doc, df["start"].to_numpy(np.int64), df["end"].to_numpy(np.int64), code, coder
+
+
+def character_table(doc: Any, start: Any, end: Any, code: Any, coder: Any, lengths: Any, n_codes: int) -> Any:
+    """Reliability data for character units: coders x (characters x codes), uint8, 1 where the
+    coder's span of the code covers the character.  Characters are numbered across the documents
+    (document after document), codes vary fastest."""
+    import numpy as np
+
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    total = int(offsets[-1])
+    m = len(AGREEMENT_CODERS)
+    # +1 at each span's start, -1 at its end, per (coder, code); the running sum > 0 is "covered".
+    diff = np.zeros((m, n_codes, total + 1), dtype=np.int32)
+    np.add.at(diff, (coder, code, offsets[doc] + start), 1)
+    np.add.at(diff, (coder, code, offsets[doc] + end), -1)
+    covered = np.cumsum(diff[:, :, :total], axis=2, dtype=np.int32) > 0
+    del diff
+    return np.ascontiguousarray(covered.transpose(0, 2, 1)).reshape(m, total * n_codes).view(np.uint8)
+
+
+def sentence_table(doc: Any, start: Any, end: Any, code: Any, coder: Any, u_doc: Any, u_start: Any, u_end: Any,
+                   n_codes: int) -> Any:
+    """Reliability data for sentence units: coders x (sentences x codes), uint8, 1 where one of
+    the coder's spans of the code overlaps the sentence (unit end > span start and unit start <
+    span end, as qualcore counts).  Units sorted by document and start, codes vary fastest."""
+    import numpy as np
+
+    big = np.int64(1) << 40
+    first = np.searchsorted(u_doc * big + u_end, doc * big + start, side="right")
+    last = np.searchsorted(u_doc * big + u_start, doc * big + np.maximum(end, start + 1), side="left")
+    counts = np.maximum(last - first, 0)
+    rows = np.repeat(np.arange(len(first)), counts)
+    unit = first[rows] + (np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts))
+    table = np.zeros((len(AGREEMENT_CODERS), len(u_doc) * n_codes), dtype=np.uint8)
+    table[coder[rows], unit * n_codes + code[rows]] = 1
+    return table
+
+
+# Bytes a unit that `krippendorff.alpha` took on this project's machine (peak RSS over baseline
+# of its children on the 16 MB set, character and sentence units: 131-132).
+PACKAGE_BYTES_PER_UNIT = 135
+
+
+class TooLarge(Exception):
+    """A peer's table would not fit in this machine's memory: the tool is skipped, with the reason."""
+
+
+def _fits(n_units: int, what: str) -> None:
+    """Raises TooLarge when ``krippendorff.alpha`` on ``n_units`` units would need more than 80 %
+    of the memory available now."""
+    try:
+        import psutil
+
+        avail = float(psutil.virtual_memory().available)
+    except ImportError:  # pragma: no cover - psutil is in requirements-bench.txt
+        avail = float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    need = n_units * PACKAGE_BYTES_PER_UNIT
+    if need > 0.8 * avail:
+        raise TooLarge(f"{what}: {n_units:,} units would need about {need / 1e9:.0f} GB for the krippendorff "
+                       f"package ({PACKAGE_BYTES_PER_UNIT} bytes a unit), {avail / 1e9:.0f} GB available")
+
+
+def _package_memory_gb(n_units: int) -> float:
+    """Peak memory of ``krippendorff.alpha`` (0.9) on a uint8 table of ``n_units`` units, 3
+    coders and 2 values, from its code: the table (3 bytes a unit), the (N, 2) int64 value counts
+    (16) and, in its coincidence step, three (N, 2, 2) 8-byte arrays alive at once (96):
+    about 115 bytes a unit."""
+    return n_units * (3 + 16 + 3 * 32) / 1e9
+
+
+def setup_agreement_krippendorff_sentence(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
+    import krippendorff
+    import numpy as np
+    import pandas as pd
+
+    corpus, cb, df, _, costs = agreement_data(ids, texts)
+    leaves = cb.leaves
+    t0 = time.perf_counter()
+    sents = corpus.sentences()  # the package has no segmenter: qualcore's sentences are the units
+    costs["sentences_s"] = time.perf_counter() - t0
+    u_doc = pd.Index(ids, dtype=object).get_indexer(sents["doc_id"].to_numpy()).astype(np.int64)
+    u_start, u_end = sents["start"].to_numpy(np.int64), sents["end"].to_numpy(np.int64)
+    del sents
+    _fits(len(u_doc) * len(leaves), "sentences × codes")
+    splits: dict[str, list[float]] = {"table_s": [], "call_s": []}
+    size = f"{len(u_doc):,} sentences × {len(leaves)} codes = {len(u_doc) * len(leaves):,} units, 3 coders"
+
+    def run() -> Any:
+        t0 = time.perf_counter()
+        table = sentence_table(*_span_arrays(df, ids, leaves), u_doc, u_start, u_end, len(leaves))
+        t1 = time.perf_counter()
+        alpha = float(krippendorff.alpha(reliability_data=table, level_of_measurement="nominal"))
+        t2 = time.perf_counter()
+        splits["table_s"].append(t1 - t0)
+        splits["call_s"].append(t2 - t1)
+        return (table, alpha), {"alpha_all_codes": alpha, "n_units": table.shape[1], "table_shape": list(table.shape),
+                                "table_mb": table.nbytes / 1e6, "size": size, "setup_s": costs,
+                                "split_median_s": {k: statistics.median(v) for k, v in splits.items()},
+                                "call_times_s": splits["call_s"], "table_times_s": splits["table_s"]}
+
+    return run
+
+
+def setup_agreement_krippendorff_character(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
+    import krippendorff
+    import numpy as np
+
+    _, cb, df, _, costs = agreement_data(ids, texts)
+    leaves = cb.leaves
+    one = leaves[0]
+    lengths = np.array([len(t) for t in texts], dtype=np.int64)
+    sub = df[df["code"] == one]
+    splits: dict[str, list[float]] = {"table_s": [], "call_s": []}
+    total = int(lengths.sum())
+    _fits(total, "characters of one code")
+    size = (f"one code ({one}, {len(sub):,} codings) × {total:,} characters = {total:,} units, 3 coders; "
+            f"all {len(leaves)} codes would be {total * len(leaves):,} units")
+
+    def run() -> Any:
+        t0 = time.perf_counter()
+        doc, start, end, _, coder = _span_arrays(sub, ids, leaves)
+        table = character_table(doc, start, end, np.zeros(len(doc), dtype=np.int64), coder, lengths, 1)
+        t1 = time.perf_counter()
+        alpha = float(krippendorff.alpha(reliability_data=table, level_of_measurement="nominal"))
+        t2 = time.perf_counter()
+        splits["table_s"].append(t1 - t0)
+        splits["call_s"].append(t2 - t1)
+        return (table, alpha), {"alpha_one_code": alpha, "code": one, "n_units": table.shape[1],
+                                "table_shape": list(table.shape), "table_mb": table.nbytes / 1e6, "size": size,
+                                "setup_s": costs, "codes_in_codebook": len(leaves),
+                                "all_codes_units": total * len(leaves),
+                                "all_codes_table_gb": len(AGREEMENT_CODERS) * total * len(leaves) / 1e9,
+                                "all_codes_package_gb": _package_memory_gb(total * len(leaves)),
+                                "split_median_s": {k: statistics.median(v) for k, v in splits.items()},
+                                "call_times_s": splits["call_s"], "table_times_s": splits["table_s"]}
+
+    return run
+
+
+def check_agreement_sentence(ids: list[str], texts: list[str], answer: Any) -> tuple[dict[str, Any], dict[str, float]]:
+    """The package on each code's sentences x coders table (the columns of the timed table):
+    the per-code alphas the parent compares with qualcore's (untimed: the seconds are reported)."""
+    import krippendorff
+
+    table, pooled = answer
+    leaves = agreement_codebook().leaves
+    per = table.reshape(len(AGREEMENT_CODERS), -1, len(leaves))
+    t0 = time.perf_counter()
+    alphas = {c: float(krippendorff.alpha(reliability_data=per[:, :, k], level_of_measurement="nominal"))
+              for k, c in enumerate(leaves)}
+    alphas["(all codes)"] = pooled
+    return {"per_code_calls_s": time.perf_counter() - t0, "codes": len(leaves)}, alphas
+
+
+def check_agreement_character_subset(ids: list[str], texts: list[str]) -> dict[str, Any]:
+    """All codes pooled, at character level, where the table fits: the first books cut to
+    100,000 characters, with the spans that lie inside them.  qualcore's `agreement` (every code
+    and "(all codes)") against the package on coders x (characters x codes)."""
+    import krippendorff
+    import numpy as np
+    import pandas as pd
+    import qualcore as qc
+
+    n_books, n_chars = AGREEMENT_SUBSET
+    cb = agreement_codebook()
+    leaves = cb.leaves
+    df = agreement_spans(ids, texts, leaves)
+    sub_ids, sub_texts = ids[:n_books], [t[:n_chars] for t in texts[:n_books]]
+    lengths = np.array([len(t) for t in sub_texts], dtype=np.int64)
+    keep = df["doc_id"].isin(sub_ids).to_numpy()
+    sub = df[keep]
+    sub = sub[sub["end"].to_numpy() <= lengths[pd.Index(sub_ids, dtype=object).get_indexer(sub["doc_id"].to_numpy())]]
+    corpus = qc.Corpus.from_texts(sub_texts, doc_ids=sub_ids)
+    coding = qc.Coding.from_frame(corpus, cb, sub, coder="coder")
+    got = _alpha_by_code(qc.agreement(coding, unit="character", measure="krippendorff_alpha", ci=None))
+    table = character_table(*_span_arrays(sub, sub_ids, leaves), lengths, len(leaves))
+    ref = {"(all codes)": float(krippendorff.alpha(reliability_data=table, level_of_measurement="nominal"))}
+    per = table.reshape(len(AGREEMENT_CODERS), -1, len(leaves))
+    for k in range(3):
+        ref[leaves[k]] = float(krippendorff.alpha(reliability_data=per[:, :, k], level_of_measurement="nominal"))
+    diff = max(abs(got[c] - v) for c, v in ref.items())
+    return {"books": n_books, "characters_each": n_chars, "codings": len(sub), "units": table.shape[1],
+            "compared": list(ref), "qualcore": {c: got[c] for c in ref}, "krippendorff": ref, "max_abs_diff": diff,
+            "tolerance": AGREEMENT_TOLERANCE, "passed": bool(diff <= AGREEMENT_TOLERANCE)}
+
+
+def compare_alphas(qc_alpha: dict[str, float], pkg_alpha: dict[str, float], unit: str) -> dict[str, Any]:
+    """qualcore's krippendorff_alpha per code (from the timed call) against the package's."""
+    import math
+
+    common = [c for c in pkg_alpha if c in qc_alpha]
+    diffs = {c: abs(qc_alpha[c] - pkg_alpha[c]) for c in common}
+    bad = [c for c, d in diffs.items() if not d <= AGREEMENT_TOLERANCE and not (math.isnan(qc_alpha[c]) and math.isnan(pkg_alpha[c]))]
+    worst = max(diffs, key=lambda c: diffs[c]) if diffs else None
+    return {"unit": unit, "codes_compared": len(common), "missing_in_qualcore": [c for c in pkg_alpha if c not in qc_alpha],
+            "max_abs_diff": diffs[worst] if worst else None, "worst": worst,
+            "examples": {c: [qc_alpha[c], pkg_alpha[c]] for c in (common[:1] + ["(all codes)"]) if c in diffs},
+            "tolerance": AGREEMENT_TOLERANCE, "mismatches": bad,
+            "passed": bool(common) and not bad and not [c for c in pkg_alpha if c not in qc_alpha]}
+
+
 # Tools whose codings are compared span by span in the parent (qualcore against the first peer;
 # the two all-matches Aho-Corasick peers against each other).
 CODING_COMPARED = ("autocode-qualcore", "autocode-ahocorasick-rs", "autocode-pyahocorasick")
@@ -780,6 +1082,20 @@ TOOLS: dict[str, tuple[str, str, str, Callable[..., Callable[[], Any]], bool, st
                                                                                           level=1)), False, None),
     "scale-saturation": ("scale", "saturation", "`saturation(coding)`",
                          _scale_coding_tool(lambda c: __import__("qualcore").saturation(c)), False, None),
+    "agreement-qualcore-character": ("agreement", "qualcore, character units",
+                                     f'`agreement(coding, unit="character", ci=0.95, n_boot={AGREEMENT_N_BOOT})`',
+                                     _agreement_qualcore("character"), False, None),
+    "agreement-qualcore-sentence": ("agreement", "qualcore, sentence units",
+                                    f'`agreement(coding, unit="sentence", ci=0.95, n_boot={AGREEMENT_N_BOOT})` '
+                                    "(sentence segmentation included)", _agreement_qualcore("sentence"), False, None),
+    "agreement-krippendorff-character": ("agreement", "krippendorff, character units, one code",
+                                         "numpy table coders × characters (one code of 100) + "
+                                         '`krippendorff.alpha(..., level_of_measurement="nominal")`',
+                                         setup_agreement_krippendorff_character, False, "krippendorff"),
+    "agreement-krippendorff-sentence": ("agreement", "krippendorff, sentence units",
+                                        "numpy table coders × (sentences × codes) + "
+                                        '`krippendorff.alpha(..., level_of_measurement="nominal")`',
+                                        setup_agreement_krippendorff_sentence, False, "krippendorff"),
 }
 
 
@@ -812,6 +1128,9 @@ def run_one(tool: str, size: str, repeats: int, cap_mb: float | None, hits_out: 
     kws = keywords()
     try:
         run = setup(ids, texts, kws)
+    except TooLarge as exc:  # a peer whose table would not fit in memory: skipped, with the reason
+        result["skipped"] = str(exc)
+        return result
     except Exception as exc:  # noqa: BLE001 - a peer that cannot be imported is skipped, not fatal
         if package is None:
             raise
@@ -838,6 +1157,9 @@ def run_one(tool: str, size: str, repeats: int, cap_mb: float | None, hits_out: 
     if bench == "scale":
         result["goal_s"] = SCALE_GOALS[tool]
         result["met"] = result["median_s"] < SCALE_GOALS[tool]
+    if tool in AGREEMENT_GOALS:
+        result["goal_s"] = AGREEMENT_GOALS[tool]
+        result["met"] = result["median_s"] < AGREEMENT_GOALS[tool]
     if tool == "tok-qualcore":
         result["checks"] = check_tok_qualcore(ids, texts, answer)
     if tool == "kwic-qualcore":
@@ -852,6 +1174,20 @@ def run_one(tool: str, size: str, repeats: int, cap_mb: float | None, hits_out: 
         result["per_keyword"] = _hit_counts((r[1] for r in answer), kws)
     if hits_out and tool in ("kwic-qualcore", "kwic-re"):
         Path(hits_out).write_text(json.dumps(hits), encoding="utf-8")
+    if bench == "agreement":
+        alphas: dict[str, float] = {}
+        if tool.startswith("agreement-qualcore"):
+            alphas = _alpha_by_code(answer)
+        elif tool == "agreement-krippendorff-sentence":
+            result["per_code"], alphas = check_agreement_sentence(ids, texts, answer)
+        elif tool == "agreement-krippendorff-character":
+            alphas = {result["code"]: result["alpha_one_code"]}
+            result["checks"] = {"agreement_character_all_codes_subset": check_agreement_character_subset(ids, texts)}
+        for key in ("call_times_s", "table_times_s"):
+            if key in result:  # "call only" and "table" medians of the timed runs
+                result[key.replace("times_s", "median_s")] = statistics.median(result[key])
+        if hits_out:
+            Path(hits_out).write_text(json.dumps(alphas), encoding="utf-8")
     if bench == "autocode":
         rows = _coding_rows(tool, answer)
         result.update(_coding_counts(rows))
@@ -897,7 +1233,7 @@ def machine_info() -> dict[str, Any]:
         pass
     pkgs: dict[str, str | None] = {}
     for p in ("qualcore", "numpy", "pandas", "spacy", "nltk", "scikit-learn", "textacy", "psutil",
-              "ahocorasick-rs", "pyahocorasick", "flashtext"):
+              "ahocorasick-rs", "pyahocorasick", "flashtext", "krippendorff"):
         try:
             pkgs[p] = version(p)
         except PackageNotFoundError:
@@ -1026,8 +1362,8 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
                      "so it sits beside a full run's record and never replaces it.")
     for r in results:
         name = f"{r['label']}"
-        if r["benchmark"] == "scale":
-            continue  # their own table below
+        if r["benchmark"] in ("scale", "agreement"):
+            continue  # their own tables below
         if "error" in r or "skipped" in r:
             what = "skipped" if "skipped" in r else "ERROR"
             why = r.get("skipped") or r.get("error")
@@ -1051,6 +1387,8 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
             notes.append(f"*{r['label']} ({r['benchmark']}) was timed on a subset: the first {r['books']} of "
                          f"{r['books_in_set']} books ({r['mb']:.1f} MB; cap {cap_mb} MB) because it is too slow "
                          "for the whole set; its MB/s and ratio assume time grows linearly with size.")
+    if lines[-1].startswith("|---"):  # only scale / agreement tools ran: no rows for the main table
+        del lines[-3:]
     kw_tools = [t for t in ("kwic-qualcore", "kwic-re", "kwic-nltk", "kwic-textacy") if t in by and "per_keyword" in by[t]]
     if kw_tools:
         lines += ["", "## KWIC hits per keyword", "", "| keyword | " + " | ".join(by[t]["label"] for t in kw_tools) + " |",
@@ -1122,6 +1460,108 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
                           f"{setup_costs['corpus_and_codebook_s']:.2f} s, random spans {setup_costs['random_spans_s']:.2f} s, "
                           f"`Coding.from_frame` (validating the 1,000,000 spans) {setup_costs['coding_from_frame_s']:.2f} s."]
 
+    ag_tools = [tn for tn in TOOLS if TOOLS[tn][0] == "agreement" and tn in by]
+    if ag_tools:
+        n_codes = AGREEMENT_THEMES * AGREEMENT_CODES_PER_THEME
+        lines += ["", "## Inter-coder agreement", "",
+                  f"{len(AGREEMENT_CODERS)} coders' {AGREEMENT_CODINGS:,} random codings of the books (synthetic, seeded, "
+                  "made in setup: document in proportion to its length, start uniform, "
+                  f"{AGREEMENT_SPAN[0]}-{AGREEMENT_SPAN[1]} characters, code uniform among the {n_codes} leaves of "
+                  f"{AGREEMENT_THEMES} themes × {AGREEMENT_CODES_PER_THEME} codes, coder uniform). qualcore's call is "
+                  "timed whole; the `krippendorff` package needs the reliability table coders × (units × codes) built "
+                  "first (numpy, from the spans frame): its rows give the table + the call, and the call alone. "
+                  "× qualcore = the row's seconds ÷ qualcore's for the same unit. Median of the runs.", "",
+                  "| unit | tool | timed | runs | median s | MB/s | × qualcore | krippendorff α, all codes | goal | "
+                  "peak RSS MB | over baseline MB |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+        qc_s = {u: by.get(f"agreement-qualcore-{u}", {}).get("median_s") for u in ("character", "sentence")}
+
+        def ag_row(unit: str, tool: str, timed: str, runs: Any, secs: float | None, mb: float | None, alpha: str,
+                   goal: str, peak: str, over: str) -> str:
+            ratio, base = "–", qc_s[unit]
+            if secs is not None and base and not tool.startswith("qualcore"):
+                ratio = fmt(secs / base, 1) + "×"
+            speed = fmt(mb / secs) if secs and mb else "–"
+            return (f"| {unit} | {tool} | {timed} | {runs} | {'–' if secs is None else f'{secs:.3f}'} | {speed} | "
+                    f"{ratio} | {alpha} | {goal} | {peak} | {over} |")
+
+        for tn in ag_tools:
+            r = by[tn]
+            unit = "character" if tn.endswith("character") else "sentence"
+            if "error" in r or "skipped" in r:
+                what = "skipped" if "skipped" in r else "ERROR"
+                lines.append(f"| {unit} | {r['label']} | {r['timed']} | – | – | – | – | {what}: "
+                             f"{r.get('skipped') or r.get('error')} | – | – | – |")
+                notes.append(f"**{r['label']} (agreement) {what}**: {r.get('skipped') or r.get('error')}")
+                continue
+            peak, over = f"{r['peak_rss_mb']:.0f}", f"{r['peak_rss_mb'] - r['rss_baseline_mb']:.0f}"
+            runs = len(r["times_s"])
+            if tn.startswith("agreement-qualcore"):
+                lo, hi = r["alpha_all_codes_ci"]
+                goal = f"< {r['goal_s']:.0f} s: " + ("met" if r["met"] else "**not met**")
+                lines.append(ag_row(unit, "qualcore", r["timed"], runs, r["median_s"], r["mb"],
+                                    f"{r['alpha_all_codes']:.5f} [{lo:.5f}, {hi:.5f}]", goal, peak, over))
+            elif tn == "agreement-krippendorff-sentence":
+                lines.append(ag_row(unit, "krippendorff: table + call", r["timed"], runs, r["median_s"], r["mb"],
+                                    f"{r['alpha_all_codes']:.5f}", "–", peak, over))
+                lines.append(ag_row(unit, "krippendorff: package call only", "`krippendorff.alpha` on the table", runs,
+                                    r["call_median_s"], r["mb"], "(same)", "–", "(same child)", "–"))
+            else:
+                k = r["codes_in_codebook"]
+                one = f"one code: {r['alpha_one_code']:.5f}"
+                # Memory the pooled table would need: this child's peak over baseline per unit of the
+                # one-code table, times the units of all codes (and the formula from the package's code).
+                r["all_codes_measured_gb"] = ((r["peak_rss_mb"] - r["rss_baseline_mb"]) * 2**20 / r["n_units"]
+                                              * r["all_codes_units"] / 1e9)
+                lines.append(ag_row(unit, "krippendorff, 1 code of 100: table + call", r["timed"], runs, r["median_s"],
+                                    r["mb"], one, "–", peak, over))
+                lines.append(ag_row(unit, "krippendorff, 1 code of 100: package call only",
+                                    "`krippendorff.alpha` on the table", runs, r["call_median_s"], r["mb"], "(same)",
+                                    "–", "(same child)", "–"))
+                need = f"not run: ≈ {r['all_codes_measured_gb']:,.0f} GB needed"
+                lines.append(ag_row(unit, f"krippendorff, all {k} codes: table + call, **extrapolated ×{k}, not run**",
+                                    f"{k} × the one-code row", "–", k * r["median_s"], r["mb"], "–", "–", need, "–"))
+                lines.append(ag_row(unit, f"krippendorff, all {k} codes: package call only, **extrapolated ×{k}, not run**",
+                                    f"{k} × the one-code row", "–", k * r["call_median_s"], r["mb"], "–", "–", need, "–"))
+        q = next((by[tn] for tn in ag_tools if tn.startswith("agreement-qualcore") and "size" in by[tn]), None)
+        if q:
+            s = q["setup_s"]
+            lines += ["", f"Data: {q['size']}. Setup (untimed, per child): `Corpus.from_texts` and codebook "
+                          f"{s['corpus_and_codebook_s']:.2f} s, random spans {s['random_spans_s']:.2f} s, "
+                          f"`Coding.from_frame` {s['coding_from_frame_s']:.2f} s."]
+        for tn in ag_tools:
+            r = by[tn]
+            if tn.startswith("agreement-qualcore") and "median_s" in r:
+                lines.append(f"- qualcore, {tn.rsplit('-', 1)[1]} units: {r['rows']} rows (5 measures × {n_codes} codes "
+                             f"+ all codes), {r['n_units']:,.0f} units × codes in the pooled row, uncoded share "
+                             f"{r['uncoded_share']:.3f}; the bootstrap ({AGREEMENT_N_BOOT} resamples of the "
+                             f"{r['books']} books) is in the time.")
+            elif tn == "agreement-krippendorff-sentence" and "median_s" in r:
+                sp = r["split_median_s"]
+                lines.append(f"- krippendorff, sentence units: {r['size']}; table {r['table_shape'][0]} × "
+                             f"{r['table_shape'][1]:,} uint8 ({r['table_mb']:.0f} MB), built in {sp['table_s']:.3f} s, "
+                             f"package call {sp['call_s']:.3f} s (medians). The units are qualcore's sentences "
+                             f"(`corpus.sentences()`, untimed: {r['setup_s']['sentences_s']:.2f} s; the package has no "
+                             "segmenter). The package gives one α and no interval; the α of each of the "
+                             f"{r['per_code']['codes']} codes (what qualcore's frame also has) took "
+                             f"{r['per_code']['codes']} more calls, {r['per_code']['per_code_calls_s']:.2f} s (untimed).")
+            elif tn == "agreement-krippendorff-character" and "median_s" in r:
+                sp = r["split_median_s"]
+                lines.append(f"- krippendorff, character units: {r['size']}. Measured on one code: table "
+                             f"{r['table_shape'][0]} × {r['table_shape'][1]:,} uint8 ({r['table_mb']:.0f} MB) built in "
+                             f"{sp['table_s']:.3f} s, package call {sp['call_s']:.3f} s (medians). All codes pooled "
+                             f"is {r['all_codes_units']:,} units: the table alone is {r['all_codes_table_gb']:.1f} GB "
+                             f"as uint8 and the package's intermediates (value counts and three (N, 2, 2) arrays of "
+                             f"8-byte numbers) about {r['all_codes_package_gb']:,.0f} GB by the package's code "
+                             f"(this child's peak over baseline, {r['peak_rss_mb'] - r['rss_baseline_mb']:,.0f} MB for "
+                             f"{r['n_units']:,} units, scales to {r['all_codes_measured_gb']:,.0f} GB), so it cannot run "
+                             f"here ({info['mem_gib']} GiB); its rows are the one-code times × {r['codes_in_codebook']}, "
+                             "assuming the package's time grows linearly with the units (it is vectorised numpy "
+                             "over the units), and are labelled extrapolated.")
+        lines.append(f"- qualcore's call computes 5 coefficients for each of the {n_codes} codes and for all codes "
+                     f"pooled, each with a {AGREEMENT_N_BOOT}-resample bootstrap interval; the package's call one "
+                     "coefficient (α, all codes pooled) without an interval: the comparison favours the package.")
+
     lines += ["", "## Checks", ""]
     checks: dict[str, Any] = {}
     tq = by.get("tok-qualcore", {}).get("checks", {})
@@ -1176,6 +1616,28 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
                      f"{c['pyahocorasick']:,} vs {c['ahocorasick_rs']:,}, {c['only_pyahocorasick']} / "
                      f"{c['only_ahocorasick_rs']} only in one: {'passed' if c['passed'] else 'FAILED'}.")
 
+    for unit in ("character", "sentence"):
+        c = coding_checks.get(f"agreement_{unit}_qualcore_vs_krippendorff")
+        if c is None:
+            continue
+        checks[f"agreement_{unit}_qualcore_vs_krippendorff"] = c
+        what = ("the one code the package ran on, over all characters" if unit == "character" else
+                "every code (the package on each code's columns of the table) and all codes pooled")
+        lines.append(f"- agreement, {unit} units: qualcore's `krippendorff_alpha` (from the timed call) equals the "
+                     f"package's for {what}: {c['codes_compared']} compared, largest difference "
+                     f"{c['max_abs_diff']:.1e} ({c['worst']}; tolerance {c['tolerance']:g}): "
+                     + ("passed." if c["passed"] else f"**FAILED** (mismatches {c['mismatches'][:5]}, missing "
+                                                      f"{c['missing_in_qualcore'][:5]})."))
+    sub = by.get("agreement-krippendorff-character", {}).get("checks", {}).get("agreement_character_all_codes_subset")
+    if sub is not None:
+        checks["agreement_character_all_codes_subset"] = sub
+        lines.append(f"- agreement, character units, all codes pooled, where the package's table fits: the first "
+                     f"{sub['books']} books cut to {sub['characters_each']:,} characters and the {sub['codings']:,} "
+                     f"spans inside them ({sub['units']:,} characters × codes): qualcore `agreement` vs the package "
+                     f"for all codes ({sub['qualcore']['(all codes)']:.6f} vs {sub['krippendorff']['(all codes)']:.6f}) "
+                     f"and {len(sub['compared']) - 1} single codes, largest difference {sub['max_abs_diff']:.1e}: "
+                     + ("passed." if sub["passed"] else "**FAILED**."))
+
     if lines[-1] == "":
         lines.append("- none in this run.")
 
@@ -1227,6 +1689,17 @@ def build_report(size: str, info: dict[str, Any], results: list[dict[str, Any]],
         goals[tn.replace("-", "_")] = {"target_s": goal_s, "measured_s": sr["median_s"], "met": sr["met"]}
         lines.append(f"- {sr['label']} ({sr['size']}) < {goal_s:.0f} s: {sr['median_s']:.2f} s"
                      + (" — met" if sr["met"] else " — **not met**"))
+    for tn, goal_s in AGREEMENT_GOALS.items():
+        ar = by.get(tn)
+        if ar is None:
+            continue
+        unit = tn.rsplit("-", 1)[1]
+        what = f"inter-coder agreement, {unit} units (3 coders, 1,000,000 codings, {size} set)"
+        if "median_s" not in ar:
+            lines.append(f"- {what} < {goal_s:.0f} s: not measured ({ar.get('error') or ar.get('skipped')})")
+            continue
+        goals[tn.replace("-", "_")] = {"target_s": goal_s, "measured_s": ar["median_s"], "met": ar["met"]}
+        lines.append(f"- {what} < {goal_s:.0f} s: {ar['median_s']:.2f} s" + (" — met" if ar["met"] else " — **not met**"))
     lines += ["", "## Notes", ""]
     notes += [
         f"{info['nproc']} vCPUs on a shared VM are roughly one physical core of throughput: the threads=1 and "
@@ -1310,7 +1783,8 @@ def main() -> int:
                    "kwic": "Q: how fast does each tool go from the books (Python str) to KWIC lines for the keywords?",
                    "autocode": "Q: how fast does each tool go from the books (Python str) to a coding table for "
                                "the 1,000-pattern dictionary?",
-                   "scale": "Q: does qualcore stay interactive at the sizes of a large project?"}
+                   "scale": "Q: does qualcore stay interactive at the sizes of a large project?",
+                   "agreement": "Q: how long does inter-coder agreement of 3 coders' 1,000,000 codings take?"}
             print(f"[{bench}] {label}: {timed}   ({doc[bench]})", file=sys.stderr, flush=True)
             res = spawn(tool, args, repeats, cap_mb, hits_dir)
             if "skipped" in res:
@@ -1332,6 +1806,11 @@ def main() -> int:
                 json.loads(cf["autocode-qualcore"].read_text()), json.loads(cf["autocode-ahocorasick-rs"].read_text()),
                 ids, texts, dictionary())
             del ids, texts
+        for unit in ("character", "sentence"):
+            qf, kf = hits_dir / f"agreement-qualcore-{unit}.json", hits_dir / f"agreement-krippendorff-{unit}.json"
+            if qf.exists() and kf.exists():
+                coding_checks[f"agreement_{unit}_qualcore_vs_krippendorff"] = compare_alphas(
+                    json.loads(qf.read_text()), json.loads(kf.read_text()), unit)
         if cf["autocode-ahocorasick-rs"].exists() and cf["autocode-pyahocorasick"].exists():
             a = {tuple(r) for r in json.loads(cf["autocode-ahocorasick-rs"].read_text())}
             b = {tuple(r) for r in json.loads(cf["autocode-pyahocorasick"].read_text())}
@@ -1360,6 +1839,8 @@ def main() -> int:
     if hit_check is not None and not hit_check["passed"]:
         failed.append("kwic qualcore-vs-re check")
     failed += [name for name, c in coding_checks.items() if not c["passed"]]
+    failed += [f"{r['tool']}: {name}" for r in results for name, c in r.get("checks", {}).items()
+               if isinstance(c, dict) and c.get("passed") is False]
     if failed:
         print(f"FAILED: {failed}", file=sys.stderr)
         return 1

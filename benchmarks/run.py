@@ -295,54 +295,49 @@ def check_kwic_qualcore(ids: list[str], texts: list[str], kws: list[str], frame:
     }
 
 
+def _kwic_nltk(tokenize: Callable[[str], list[str]]) -> Callable[..., Callable[[], Any]]:
+    """NLTK's concordance pipeline over the tokens ``tokenize`` gives: ConcordanceIndex on
+    lower-cased tokens, phrases checked on the following tokens, 5-token lines."""
+
+    def setup(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
+        from nltk.text import ConcordanceIndex
+
+        phrases = [kw.lower().split() for kw in kws]
+
+        def run() -> Any:
+            rows = []
+            for doc_id, text in zip(ids, texts):
+                tokens = tokenize(text)
+                index = ConcordanceIndex(tokens, key=str.lower)
+                for kw, words in zip(kws, phrases):
+                    n = len(words)
+                    for i in index.offsets(words[0]):
+                        if n > 1 and [t.lower() for t in tokens[i + 1:i + n]] != words[1:]:
+                            continue
+                        rows.append((doc_id, kw, i, " ".join(tokens[max(0, i - WINDOW):i]),
+                                     " ".join(tokens[i:i + n]), " ".join(tokens[i + n:i + n + WINDOW])))
+            return rows, {"hits": len(rows)}
+
+        return run
+
+    return setup
+
+
 def setup_kwic_nltk(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
-    from nltk.text import ConcordanceIndex
+    """NLTK with its regex ``wordpunct_tokenize`` (fast; splits at apostrophes)."""
     from nltk.tokenize import wordpunct_tokenize
 
-    phrases = [kw.lower().split() for kw in kws]
-
-    def run() -> Any:
-        rows = []
-        for doc_id, text in zip(ids, texts):
-            tokens = wordpunct_tokenize(text)
-            index = ConcordanceIndex(tokens, key=str.lower)
-            for kw, words in zip(kws, phrases):
-                n = len(words)
-                for i in index.offsets(words[0]):
-                    if n > 1 and [t.lower() for t in tokens[i + 1:i + n]] != words[1:]:
-                        continue
-                    rows.append((doc_id, kw, i, " ".join(tokens[max(0, i - WINDOW):i]),
-                                 " ".join(tokens[i:i + n]), " ".join(tokens[i + n:i + n + WINDOW])))
-        return rows, {"hits": len(rows)}
-
-    return run
+    return _kwic_nltk(wordpunct_tokenize)(ids, texts, kws)
 
 
 def setup_kwic_nltk_treebank(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:
     """NLTK's own concordance pipeline as its docs show it (``nltk.Text(word_tokenize(raw))``),
     with ``TreebankWordTokenizer`` per line standing in for ``word_tokenize``, whose sentence
     splitter needs the punkt model download that this machine cannot make."""
-    from nltk.text import ConcordanceIndex
     from nltk.tokenize import TreebankWordTokenizer
 
     tokenizer = TreebankWordTokenizer()
-    phrases = [kw.lower().split() for kw in kws]
-
-    def run() -> Any:
-        rows = []
-        for doc_id, text in zip(ids, texts):
-            tokens = [t for line in text.splitlines() for t in tokenizer.tokenize(line)]
-            index = ConcordanceIndex(tokens, key=str.lower)
-            for kw, words in zip(kws, phrases):
-                n = len(words)
-                for i in index.offsets(words[0]):
-                    if n > 1 and [t.lower() for t in tokens[i + 1:i + n]] != words[1:]:
-                        continue
-                    rows.append((doc_id, kw, i, " ".join(tokens[max(0, i - WINDOW):i]),
-                                 " ".join(tokens[i:i + n]), " ".join(tokens[i + n:i + n + WINDOW])))
-        return rows, {"hits": len(rows)}
-
-    return run
+    return _kwic_nltk(lambda text: [t for line in text.splitlines() for t in tokenizer.tokenize(line)])(ids, texts, kws)
 
 
 def setup_kwic_textacy(ids: list[str], texts: list[str], kws: list[str]) -> Callable[[], Any]:

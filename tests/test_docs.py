@@ -18,6 +18,7 @@ MODULES = [
     "qualcore._coding",
     "qualcore._agreement",
     "qualcore._unitized",
+    "qualcore._cooccurrence",
     "qualcore.plot",
     "qualcore.errors",
     "qualcore.datasets",

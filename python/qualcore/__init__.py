@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 from . import datasets, errors, plot
 from ._agreement import agreement, disagreements, reliability
 from ._codebook import PATH_SEPARATOR, Code, Codebook
+from ._cooccurrence import cooccurrence, cooccurrence_units
 from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
 from ._kwic import KwicFrame
@@ -51,6 +52,8 @@ __all__ = [
     "PATH_SEPARATOR",
     "agreement",
     "code_matrix",
+    "cooccurrence",
+    "cooccurrence_units",
     "disagreements",
     "reliability",
     "saturation",

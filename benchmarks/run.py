@@ -650,7 +650,8 @@ SCALE_THEMES, SCALE_CODES_PER_THEME = 100, 100
 SCALE_DOCS, SCALE_TURNS, SCALE_TURN_CHARS = 10_000, 10, 198  # 10 turns joined by "\n\n": 1,998 characters
 SCALE_CODINGS = 1_000_000
 # name -> goal in seconds (from the issue)
-SCALE_GOALS = {"scale-codebook": 5.0, "scale-matrix-cases": 1.0, "scale-matrix-units": 1.0, "scale-saturation": 1.0}
+SCALE_GOALS = {"scale-codebook": 5.0, "scale-matrix-cases": 1.0, "scale-matrix-units": 1.0, "scale-saturation": 1.0,
+               **{f"scale-cooc-{u}": 2.0 for u in ("overlap", "sentence", "turn", "document", "case")}}
 
 
 def synthetic_codebook_tree(n: int = SCALE_PATTERNS, seed: int = 1) -> dict[str, Any]:
@@ -1106,6 +1107,9 @@ TOOLS: dict[str, tuple[str, str, str, Callable[..., Callable[[], Any]], bool, st
                                                                                           level=1)), False, None),
     "scale-saturation": ("scale", "saturation", "`saturation(coding)`",
                          _scale_coding_tool(lambda c: __import__("qualcore").saturation(c)), False, None),
+    **{f"scale-cooc-{u}": ("scale", f"code co-occurrence, {u}", f'`cooccurrence(coding, unit="{u}")`',
+                           _scale_coding_tool(lambda c, u=u: __import__("qualcore").cooccurrence(c, unit=u)), False, None)
+       for u in ("overlap", "sentence", "turn", "document", "case")},
     "agreement-qualcore-character": ("agreement", "qualcore, character units",
                                      f'`agreement(coding, unit="character", ci=0.95, n_boot={AGREEMENT_N_BOOT})`',
                                      _agreement_qualcore("character"), False, None),

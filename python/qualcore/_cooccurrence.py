@@ -79,29 +79,37 @@ def _overlap_pairs(coding: Coding, rows: np.ndarray, node_of: np.ndarray) -> tup
     return order[i], order[j]
 
 
-def _matrix(pairs_a: np.ndarray, pairs_b: np.ndarray, diag: np.ndarray, n_nodes: int) -> np.ndarray:
-    m = np.zeros((n_nodes, n_nodes), dtype=np.int64)
-    if len(pairs_a):
-        flat = np.bincount(pairs_a * n_nodes + pairs_b, minlength=n_nodes * n_nodes).reshape(n_nodes, n_nodes)
-        m += flat + flat.T
-    np.fill_diagonal(m, diag)
-    return m
+def _matrix(pairs_a: np.ndarray, pairs_b: np.ndarray, diag: np.ndarray, n_nodes: int) -> Any:
+    """Symmetric sparse counts: each (a, b) pair counted in both cells; ``diag`` on the diagonal."""
+    from scipy import sparse as sp
+
+    rows = np.concatenate([pairs_a, pairs_b, np.arange(n_nodes)])
+    cols = np.concatenate([pairs_b, pairs_a, np.arange(n_nodes)])
+    data = np.concatenate([np.ones(2 * len(pairs_a), dtype=np.int64), diag.astype(np.int64)])
+    return sp.coo_matrix((data, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
 
 
-def _measure(counts: np.ndarray, measure: str, total: int | None) -> np.ndarray:
-    n = np.diag(counts).astype(float)
-    c = counts.astype(float)
+def _measure(counts: Any, measure: str, total: int | None) -> Any:
+    """The measure on the non-zero cells of the sparse counts (cells without co-occurrence stay
+    0, also for PMI, where they would be -inf)."""
+    if measure == "count":
+        return counts
+    coo = counts.tocoo()
+    n = counts.diagonal().astype(float)
+    c = coo.data.astype(float)
+    na, nb = n[coo.row], n[coo.col]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if measure == "count":
-            return counts
         if measure == "jaccard":
-            return c / (n[:, None] + n[None, :] - c)
-        if measure == "cosine":
-            return c / np.sqrt(n[:, None] * n[None, :])
-        lift = c * float(total) / (n[:, None] * n[None, :])  # type: ignore[arg-type]
-        if measure == "lift":
-            return lift
-        return np.log2(lift)
+            v = c / (na + nb - c)
+        elif measure == "cosine":
+            v = c / np.sqrt(na * nb)
+        else:
+            v = c * float(total) / (na * nb)  # type: ignore[arg-type]
+            if measure == "pmi":
+                v = np.log2(v)
+    from scipy import sparse as sp
+
+    return sp.csr_matrix((v, (coo.row, coo.col)), shape=counts.shape)
 
 
 def cooccurrence(
@@ -130,9 +138,11 @@ def cooccurrence(
     ``cosine`` (n_ab / √(n_a n_b)); ``lift`` (n_ab · N / (n_a n_b), N = number of units);
     ``pmi`` (log2 of lift).  Lift and PMI need a unit with a total (not ``"overlap"``).
 
-    Returns a full symmetric DataFrame labelled by code paths; ``tidy=True`` gives rows
-    (``code_a``, ``code_b``, ``n``, ``value``) with code_a <= code_b in codebook order;
-    ``sparse=True`` gives ``(scipy.sparse.csr_matrix, labels)``.  ``by`` (an attribute) gives a
+    Counting is sparse throughout.  Returns a full symmetric DataFrame labelled by code paths
+    (cells of codes that never co-occur are 0 for every measure); ``tidy=True`` gives the
+    non-zero pairs as rows (``code_a``, ``code_b``, ``n``, ``value``; code_a <= code_b in
+    codebook order) and ``sparse=True`` ``(scipy.sparse.csr_matrix, labels)``, neither of which
+    builds a dense matrix — use them with many codes.  ``by`` (an attribute) gives a
     dict ``group -> result``, one per group of documents.
 
     >>> import qualcore as qc
@@ -206,16 +216,19 @@ def _one(coding: Coding, unit: str, rows: np.ndarray, nodes: list[str], node_of:
         counts = _matrix(lo, hi, diag, n_nodes)
     values = _measure(counts, measure, total)
     if sparse:
-        from scipy import sparse as sp
-
-        return sp.csr_matrix(values, dtype=float if measure != "count" else np.int64), list(nodes)
-    frame = pd.DataFrame(values, index=pd.Index(nodes, name="code_a"), columns=pd.Index(nodes, name="code_b"))
+        return values, list(nodes)
+    if tidy:
+        up = values.tocoo()
+        keep = up.row <= up.col
+        ra, cb_ = up.row[keep], up.col[keep]
+        order = np.lexsort((cb_, ra))
+        ra, cb_ = ra[order], cb_[order]
+        n = np.asarray(counts[ra, cb_]).reshape(-1)
+        return pd.DataFrame({"code_a": np.array(nodes, dtype=object)[ra], "code_b": np.array(nodes, dtype=object)[cb_],
+                             "n": n.astype(np.int64), "value": np.asarray(up.data[keep][order], dtype=float)})
+    frame = pd.DataFrame(values.toarray(), index=pd.Index(nodes, name="code_a"), columns=pd.Index(nodes, name="code_b"))
     frame.attrs.update({"unit": unit, "measure": measure, "n_units": total})
-    if not tidy:
-        return frame
-    ia, ib = np.triu_indices(n_nodes)
-    return pd.DataFrame({"code_a": np.array(nodes, dtype=object)[ia], "code_b": np.array(nodes, dtype=object)[ib],
-                         "n": counts[ia, ib], "value": np.asarray(values, dtype=float)[ia, ib]})
+    return frame
 
 
 def cooccurrence_units(coding: Coding, code_a: str, code_b: str, unit: str = "sentence") -> pd.DataFrame:

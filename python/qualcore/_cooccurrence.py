@@ -86,7 +86,9 @@ def _matrix(pairs_a: np.ndarray, pairs_b: np.ndarray, diag: np.ndarray, n_nodes:
     rows = np.concatenate([pairs_a, pairs_b, np.arange(n_nodes)])
     cols = np.concatenate([pairs_b, pairs_a, np.arange(n_nodes)])
     data = np.concatenate([np.ones(2 * len(pairs_a), dtype=np.int64), diag.astype(np.int64)])
-    return sp.coo_matrix((data, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
+    m = sp.coo_matrix((data, (rows, cols)), shape=(n_nodes, n_nodes)).tocsr()
+    m.eliminate_zeros()  # a node on no unit of the scope (e.g. absent from a group): no cell
+    return m
 
 
 def _measure(counts: Any, measure: str, total: int | None) -> Any:
@@ -173,7 +175,14 @@ def cooccurrence(
         for g in pd.unique(groups.dropna()):
             in_group = np.flatnonzero((groups == g).to_numpy())
             rows = np.flatnonzero(np.isin(pos, in_group))
-            total = len(in_group) if unit in ("document", "case") else None
+            if unit in ("document", "case"):
+                total = len(in_group)
+            elif unit == "overlap":
+                total = None
+            else:
+                from ._agreement import _units_table
+
+                total = len(_units_table(coding, unit, in_group.tolist()))
             out[g] = _one(coding, unit, rows, nodes, node_of, measure, tidy, sparse, total)
         return out
     return _one(coding, unit, np.arange(len(coding)), nodes, node_of, measure, tidy, sparse, None)
@@ -184,7 +193,7 @@ def _one(coding: Coding, unit: str, rows: np.ndarray, nodes: list[str], node_of:
     n_nodes = len(nodes)
     if unit == "overlap":
         i, j = _overlap_pairs(coding, rows, node_of)
-        a, b = node_of[i], node_of[j]
+        a, b = node_of[rows[i]], node_of[rows[j]]  # i, j index ``rows``
         cross = a != b
         lo, hi = np.minimum(a[cross], b[cross]), np.maximum(a[cross], b[cross])
         diag = np.bincount(node_of[rows], minlength=n_nodes)
@@ -216,6 +225,8 @@ def _one(coding: Coding, unit: str, rows: np.ndarray, nodes: list[str], node_of:
         counts = _matrix(lo, hi, diag, n_nodes)
     values = _measure(counts, measure, total)
     if sparse:
+        values.indices = values.indices.astype(np.int64)
+        values.indptr = values.indptr.astype(np.int64)
         return values, list(nodes)
     if tidy:
         up = values.tocoo()
@@ -261,6 +272,8 @@ def cooccurrence_units(coding: Coding, code_a: str, code_b: str, unit: str = "se
         i, j = rows[i], rows[j]
         ok = (in_a[i] & in_b[j]) | (in_b[i] & in_a[j])
         i, j = i[ok], j[ok]
+        swap = ~(in_a[i] & in_b[j])  # span_a is the coding of code_a
+        i, j = np.where(swap, j, i), np.where(swap, i, j)
         s = np.maximum(f["start"].to_numpy()[i], f["start"].to_numpy()[j])
         e = np.minimum(f["end"].to_numpy()[i], f["end"].to_numpy()[j])
         d = pos[i]

@@ -1107,8 +1107,11 @@ TOOLS: dict[str, tuple[str, str, str, Callable[..., Callable[[], Any]], bool, st
                                                                                           level=1)), False, None),
     "scale-saturation": ("scale", "saturation", "`saturation(coding)`",
                          _scale_coding_tool(lambda c: __import__("qualcore").saturation(c)), False, None),
-    **{f"scale-cooc-{u}": ("scale", f"code co-occurrence, {u}", f'`cooccurrence(coding, unit="{u}")`',
-                           _scale_coding_tool(lambda c, u=u: __import__("qualcore").cooccurrence(c, unit=u)), False, None)
+    # With 10,000 codes the full DataFrame would be a dense 10,000 x 10,000 table (800 MB):
+    # the sparse result is what such a codebook calls for, and what is timed.
+    **{f"scale-cooc-{u}": ("scale", f"code co-occurrence, {u}", f'`cooccurrence(coding, unit="{u}", sparse=True)`',
+                           _scale_coding_tool(lambda c, u=u: __import__("qualcore").cooccurrence(c, unit=u, sparse=True)[0]),
+                           False, None)
        for u in ("overlap", "sentence", "turn", "document", "case")},
     "agreement-qualcore-character": ("agreement", "qualcore, character units",
                                      f'`agreement(coding, unit="character", ci=0.95, n_boot={AGREEMENT_N_BOOT})`',

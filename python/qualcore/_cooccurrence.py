@@ -207,22 +207,14 @@ def _one(coding: Coding, unit: str, rows: np.ndarray, nodes: list[str], node_of:
         key = np.sort(u * np.int64(max(n_nodes, 1)) + node)
         key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
         uu, nn = key // max(n_nodes, 1), key % max(n_nodes, 1)
-        diag = np.bincount(nn, minlength=n_nodes)
-        # Pairs of distinct nodes within each unit (units are sorted in ``key``).
-        starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
-        sizes = np.diff(np.r_[starts, len(uu)])
-        multi = np.flatnonzero(sizes >= 2)
-        pa, pb = [], []
-        for k in np.unique(sizes[multi]).tolist():
-            blocks = starts[multi][sizes[multi] == k]
-            idx = blocks[:, None] + np.arange(k)[None, :]
-            members = nn[idx]  # (units, k), sorted within each unit
-            ia, ib = np.triu_indices(k, 1)
-            pa.append(members[:, ia].reshape(-1))
-            pb.append(members[:, ib].reshape(-1))
-        lo = np.concatenate(pa) if pa else np.array([], dtype=np.int64)
-        hi = np.concatenate(pb) if pb else np.array([], dtype=np.int64)
-        counts = _matrix(lo, hi, diag, n_nodes)
+        # Units x codes incidence (each unit once per code); its Gram matrix counts the units
+        # holding both codes, and its diagonal the units holding each code.
+        from scipy import sparse as sp
+
+        units_used, row = np.unique(uu, return_inverse=True)
+        incidence = sp.csr_matrix((np.ones(len(nn), dtype=np.int64), (row, nn)), shape=(len(units_used), n_nodes))
+        counts = (incidence.T @ incidence).tocsr()
+        counts.eliminate_zeros()
     values = _measure(counts, measure, total)
     if sparse:
         values.indices = values.indices.astype(np.int64)

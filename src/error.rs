@@ -62,6 +62,15 @@ pub enum ErrorKind {
         /// Its size in bytes.
         bytes: usize,
     },
+    /// A file whose content does not follow its format.
+    Parse {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What was expected and what was found.
+        message: String,
+    },
     /// Several problems found while validating one input; reported together.
     Many {
         /// Every problem found.
@@ -143,6 +152,11 @@ impl fmt::Display for Error {
                 "{path}: not valid {encoding}: invalid byte at offset {byte_offset} (line {line})"
             ),
             ErrorKind::InvalidArgument { name, message } => write!(f, "{name}: {message}"),
+            ErrorKind::Parse {
+                path,
+                line,
+                message,
+            } => write!(f, "{path}, line {line}: {message}"),
             ErrorKind::InvalidTurns { doc_id, message } => {
                 write!(f, "document {doc_id:?}: {message}")
             }

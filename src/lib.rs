@@ -30,6 +30,7 @@
 pub mod coding;
 pub mod corpus;
 pub mod error;
+pub mod formats;
 pub mod kwic;
 pub mod offsets;
 pub mod pattern;

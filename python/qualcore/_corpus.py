@@ -732,9 +732,10 @@ def read_transcripts(
     interviewer: Iterable[str] = (),
     speaker_map: Mapping[str, str] | None = None,
     pattern: str = "*.txt",
+    format: str | None = None,
     threads: int | None = None,
 ) -> Corpus:
-    """Reads UTF-8 plain-text transcripts whose turns start with a speaker label.
+    """Reads UTF-8 transcripts: plain text whose turns start with a speaker label, WebVTT or SRT.
 
     ``paths`` is a file, a folder (its ``pattern`` files, sorted by name), a glob, or a list of
     these.  A line that starts with a label (``Dan:``, ``Participant:``, ``Interviewer 1:``,
@@ -746,6 +747,15 @@ def read_transcripts(
     text.  ``speaker_map`` renames speakers (``{"Particpant": "Participant"}``); ``interviewer``
     names the interviewers.  Files are read and parsed in parallel in Rust; every unreadable
     file is reported together (file, byte offset and line for bad UTF-8).
+
+    The format comes from the extension (``.vtt``, ``.srt``; anything else is plain text) or
+    ``format=`` (``"text"``, ``"vtt"``, ``"srt"``).  For WebVTT and SRT, cues become turns
+    with ``time_start``/``time_end``: the speaker comes from a ``<v Name>`` voice tag or a
+    ``Name:`` prefix, markup and entities are removed, consecutive cues of one speaker are
+    merged, and the document text is the turns written as ``Name: text`` separated by blank
+    lines (offsets refer to that text).  A file that breaks its format raises
+    :class:`~qualcore.errors.TranscriptFormatError` naming the file, line and problem (a VTT
+    without its ``WEBVTT`` header, a timestamp out of range, a cue ending before it starts).
 
     >>> import qualcore as qc
     >>> from qualcore.datasets import pdpilot_path
@@ -760,8 +770,12 @@ def read_transcripts(
         message = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
         raise TranscriptError(message, problems)
     ids = [Path(f).stem for f in files]
+    if format is not None and format not in ("text", "vtt", "srt"):
+        raise ArgumentError(f"format: {format!r} is not one of 'text', 'vtt', 'srt' (or None: by extension)")
+    formats = [format or {".vtt": "vtt", ".srt": "srt"}.get(Path(f).suffix.lower(), "text") for f in files]
     native = _native.Corpus.read_transcripts(
-        files, ids, DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern, threads=threads_arg(threads)
+        files, ids, DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern, formats=formats,
+        threads=threads_arg(threads),
     )
     corpus = Corpus(native, interviewers=interviewer)
     if speaker_map:

@@ -30,9 +30,14 @@ class Corpus:
         label_end, time_start, time_end) with code-point offsets, -1 = no label, NaN = no time."""
     @staticmethod
     def read_transcripts(
-        paths: list[str], doc_ids: list[str], label_pattern: str, threads: int | None = None
+        paths: list[str],
+        doc_ids: list[str],
+        label_pattern: str,
+        formats: list[str] | None = None,
+        threads: int | None = None,
     ) -> Corpus:
-        """Reads UTF-8 transcripts in parallel and splits them into speaker turns."""
+        """Reads UTF-8 transcripts in parallel and splits them into speaker turns; ``formats``
+        gives each file's format ("text", "vtt", "srt")."""
     def __len__(self) -> int: ...
     def doc_ids(self) -> list[str]:
         """Document ids in order."""

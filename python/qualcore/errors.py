@@ -25,6 +25,7 @@ __all__ = [
     "CorpusError",
     "TranscriptError",
     "TranscriptDecodeError",
+    "TranscriptFormatError",
     "CodebookError",
     "DictionaryError",
     "CodingError",
@@ -79,6 +80,10 @@ class TranscriptError(QualcoreError, OSError):
 
 class TranscriptDecodeError(QualcoreError, ValueError):
     """A transcript that is not valid text in its encoding (file, byte offset and line)."""
+
+
+class TranscriptFormatError(QualcoreError, ValueError):
+    """A transcript that does not follow its format (file, line and what was expected)."""
 
 
 class CodebookError(QualcoreError, ValueError):

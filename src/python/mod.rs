@@ -30,6 +30,7 @@ fn class_name(e: &Error) -> &'static str {
         ErrorKind::UnknownDocument { .. } => "UnknownDocumentError",
         ErrorKind::Io { .. } => "TranscriptError",
         ErrorKind::Decode { .. } => "TranscriptDecodeError",
+        ErrorKind::Parse { .. } => "TranscriptFormatError",
         ErrorKind::InvalidArgument { .. } => "ArgumentError",
         ErrorKind::InvalidTurns { .. } | ErrorKind::DocumentTooLarge { .. } => "CorpusError",
         ErrorKind::Many { errors } => {
@@ -238,29 +239,65 @@ impl PyCorpus {
         })
     }
 
-    /// Reads UTF-8 transcripts (in parallel) and splits them into speaker turns.
+    /// Reads UTF-8 transcripts (in parallel) and splits them into speaker turns.  `formats`
+    /// gives each file's format: "text" (speaker labels), "vtt" or "srt" (default "text").
     #[staticmethod]
-    #[pyo3(signature = (paths, doc_ids, label_pattern, threads=None))]
+    #[pyo3(signature = (paths, doc_ids, label_pattern, formats=None, threads=None))]
     fn read_transcripts(
         py: Python<'_>,
         paths: Vec<String>,
         doc_ids: Vec<String>,
         label_pattern: &str,
+        formats: Option<Vec<String>>,
         threads: Option<usize>,
     ) -> PyResult<Self> {
         let parser = LabelParser::new(label_pattern).py_err()?;
+        let formats = formats.unwrap_or_else(|| vec!["text".to_string(); paths.len()]);
+        if formats.len() != paths.len() {
+            return Err(PyValueError::new_err("formats: one format per path"));
+        }
+        if let Some(f) = formats
+            .iter()
+            .find(|f| !matches!(f.as_str(), "text" | "vtt" | "srt"))
+        {
+            return Err(PyValueError::new_err(format!(
+                "format: {f:?} is not one of 'text', 'vtt', 'srt'"
+            )));
+        }
         let corpus = run(py, threads, move || -> crate::Result<Corpus> {
             use rayon::prelude::*;
             let texts = read_utf8_files(&paths)?;
-            let docs = doc_ids
+            let docs: Vec<crate::Result<(String, String, Vec<TurnSpec>)>> = doc_ids
                 .into_par_iter()
                 .zip(texts.into_par_iter())
-                .map(|(id, text)| {
-                    let turns = parser.parse(&text);
-                    (id, text, turns)
+                .zip(paths.par_iter().zip(formats.par_iter()))
+                .map(|((id, text), (path, format))| match format.as_str() {
+                    "vtt" => crate::formats::parse_vtt(&text, path, &parser).map(|cues| {
+                        let (t, turns) = crate::formats::cues_to_document(&cues);
+                        (id, t, turns)
+                    }),
+                    "srt" => crate::formats::parse_srt(&text, path, &parser).map(|cues| {
+                        let (t, turns) = crate::formats::cues_to_document(&cues);
+                        (id, t, turns)
+                    }),
+                    _ => {
+                        let turns = parser.parse(&text);
+                        Ok((id, text, turns))
+                    }
                 })
                 .collect();
-            Corpus::new(docs)
+            let mut ok = Vec::with_capacity(docs.len());
+            let mut errors = Vec::new();
+            for d in docs {
+                match d {
+                    Ok(d) => ok.push(d),
+                    Err(e) => errors.push(e),
+                }
+            }
+            if let Some(e) = Error::from_many(errors) {
+                return Err(e);
+            }
+            Corpus::new(ok)
         })?
         .py_err()?;
         Ok(PyCorpus {

@@ -116,6 +116,17 @@ impl Document {
             if !self.text.is_char_boundary(t.start) || !self.text.is_char_boundary(t.end) {
                 return bad("span does not fall on character boundaries".into());
             }
+            if let Some((a, b)) = t.label {
+                if a > b
+                    || b > self.text.len()
+                    || !self.text.is_char_boundary(a)
+                    || !self.text.is_char_boundary(b)
+                {
+                    return bad(format!(
+                        "label span {a}..{b} is not a span of the text on character boundaries"
+                    ));
+                }
+            }
             let head = t.label.map_or(t.start, |(s, _)| s.min(t.start));
             if head < prev_end {
                 return bad("overlaps the previous turn (turns must be in text order)".into());

@@ -96,7 +96,20 @@ pub fn kwic(corpus: &Corpus, patterns: &Patterns, opts: &KwicOptions) -> Vec<Kwi
             let mut hits = Vec::new();
             let ranges: Vec<(u32, u32)> = match opts.within {
                 Within::Turn => toks.units.iter().map(|u| (u.first, u.end)).collect(),
-                Within::Document => vec![(0, toks.len() as u32)],
+                // Runs of units with no token left out between them (a speaker restriction
+                // drops whole turns: matches and contexts never reach across those).
+                Within::Document => {
+                    let mut runs: Vec<(u32, u32)> = Vec::new();
+                    let mut next_position = None;
+                    for u in &toks.units {
+                        match runs.last_mut() {
+                            Some(last) if next_position == Some(u.position) => last.1 = u.end,
+                            _ => runs.push((u.first, u.end)),
+                        }
+                        next_position = Some(u.position + (u.end - u.first));
+                    }
+                    runs
+                }
             };
             for (lo, hi) in ranges {
                 matches.clear();
@@ -203,6 +216,19 @@ mod tests {
         let hits = run(&c, &["trust"], 3, Within::Document);
         // Across the turn boundary; the label between turns is not a token.
         assert_eq!(hits[1].0, "the évidence?");
+    }
+
+    #[test]
+    fn document_contexts_never_reach_into_left_out_turns() {
+        let p = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap();
+        let a = "A1: Evidence matters here\n\nDan: SECRET words?\n\nA1: Base rates, yes.";
+        let c = Corpus::new(vec![("d".into(), a.into(), p.parse(a))]).unwrap();
+        let r = c.with_speakers(Some(&["A1".to_string()]));
+        assert!(run(&r, &["here base"], 2, Within::Document).is_empty());
+        let hits = run(&r, &["evidence"], 4, Within::Document);
+        assert_eq!(hits[0].2, "matters here");
+        // Without the restriction the document is one run.
+        assert_eq!(run(&c, &["here secret"], 1, Within::Document).len(), 1);
     }
 
     #[test]

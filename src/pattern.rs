@@ -187,6 +187,27 @@ impl Patterns {
                     (ValueType::Glob, _, Some(tail)) if literal(tail) => Some((false, tail)),
                     _ => None,
                 };
+                if wildcard && valuetype == ValueType::Glob {
+                    // A glob piece matches one token: reject one that the tokeniser would cut
+                    // into several (`self-*`), and say how to write it.
+                    let probe: String = part
+                        .chars()
+                        .map(|c| if c == '*' || c == '?' { 'x' } else { c })
+                        .collect();
+                    let spans = crate::tokenize::token_spans(&probe);
+                    if spans.len() > 1 {
+                        let pieces: Vec<&str> = spans.iter().map(|&(a, b)| &part[a..b]).collect();
+                        errors.push(Error::invalid_pattern(
+                            pat,
+                            format!(
+                                "piece {part:?} spans several tokens ({}); a wildcard matches within one token: write {:?}",
+                                pieces.join(", "),
+                                pieces.join(" ")
+                            ),
+                        ));
+                        continue;
+                    }
+                }
                 if let Some((is_prefix, lit)) = affix {
                     let lit = normalization.normalize(lit);
                     if k == 0 {
@@ -477,9 +498,13 @@ impl<'p, 'a> DocMatcher<'p, 'a> {
     /// with an ASCII literal, and the text has no character whose lower case is ASCII but which
     /// is not (the Kelvin sign), which an ASCII search would miss.
     pub fn can_prefilter(&self, text: &str) -> bool {
+        // The only characters whose lower case starts with an ASCII letter: KELVIN SIGN (k)
+        // and LATIN CAPITAL LETTER I WITH DOT ABOVE (i + combining dot).
+        let b = text.as_bytes();
         self.patterns.literals.is_some()
             && (!self.patterns.normalization.lowercase
-                || memchr::memmem::find(text.as_bytes(), "\u{212A}".as_bytes()).is_none())
+                || (memchr::memmem::find(b, "\u{212A}".as_bytes()).is_none()
+                    && memchr::memmem::find(b, "\u{130}".as_bytes()).is_none()))
     }
 
     /// Every match inside the unit `text[lo..hi]` (segmented from `lo` as its start), as
@@ -655,6 +680,17 @@ mod tests {
     }
 
     #[test]
+    fn glob_pieces_spanning_tokens_are_rejected_with_advice() {
+        let e = compile(&["self-*"], ValueType::Glob, true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid pattern \"self-*\": piece \"self-*\" spans several tokens (self, -, *); a wildcard matches within one token: write \"self - *\""
+        );
+        let p = compile(&["self - *"], ValueType::Glob, true).unwrap();
+        assert_eq!(p.pattern_len(0), 3);
+    }
+
+    #[test]
     fn regex_and_case_sensitivity() {
         let p = compile(&["[A-Z]+"], ValueType::Regex, false).unwrap();
         assert_eq!(m(&p, "NHS"), vec![(0, 0)]);
@@ -767,12 +803,12 @@ mod tests {
                 Just("Trust"), Just("trust"), Just("distrust"), Just("evidence"), Just("base"),
                 Just("É"), Just("état"), Just(","), Just("x"), Just("TRUSTWORTHY"), Just("b"),
                 Just("man's"), Just("\n"), Just("  "), Just("base."), Just("\u{212A}"), Just("e.g."),
-                Just("abc"), Just("ab"), Just("bc")
+                Just("abc"), Just("ab"), Just("bc"), Just("\u{130}stanbul"), Just("ist")
             ], 0..30),
             pats in prop::collection::vec(prop_oneof![
                 Just("trust"), Just("trust*"), Just("evidence base"), Just("base"), Just("man"),
                 Just("b"), Just("base ,"), Just("x trust"), Just("e.g"), Just("k"), Just("abc"),
-                Just("b*"), Just("bc"), Just("a*")
+                Just("b*"), Just("bc"), Just("a*"), Just("i*")
             ], 1..5),
             ci in any::<bool>(),
         ) {

@@ -222,9 +222,13 @@ def test_kwic_patterns_are_tokenised_like_the_text(pd_corpus):
     assert len(k) == 40
     assert set(k["match"]) == {"(unintelligible)"}
     assert (k["token_end"] - k["token_start"] == 3).all()
-    # "(??)" once: as fixed text it is the phrase ( ? ? ); as a glob "?" is a wildcard
+    # "(??)" once: as fixed text it is the phrase ( ? ? ); as a glob "?" is a wildcard inside
+    # one token, and a glob piece that the tokeniser would cut into "(", "??", ")" is an error
+    # that says how to write it, not a silent empty result
     assert len(pd_corpus.kwic("(??)", valuetype="fixed")) == 1
-    assert len(pd_corpus.kwic("(??)")) == 0
+    with pytest.raises(qc.errors.PatternError, match=r'spans several tokens .*write "\( \?\? \)"'):
+        pd_corpus.kwic("(??)")
+    assert len(pd_corpus.kwic("( ?? )")) == 0  # "??" as a glob is a two-character word
 
 
 def test_kwic_redactions(pd_corpus):

@@ -513,7 +513,7 @@ def autocode(
             sp = [s for s in sp if s in corpus.speaker_restriction]
     cols = corpus._native.autocode(
         [p for p, _ in pairs], [code_index[c] for _, c in pairs], unit=unit, valuetype=valuetype,
-        case_insensitive=bool(case_insensitive), speakers=sp, threads=threads_arg(threads),
+        case_insensitive=bool(case_insensitive), speakers=sp, threads=threads_arg(threads), code_names=paths,
     )
     doc = cols["doc"]
     n = len(doc)

@@ -86,8 +86,10 @@ class Corpus:
         case_insensitive: bool = True,
         speakers: list[str] | None = None,
         threads: int | None = None,
+        code_names: list[str] | None = None,
     ) -> dict[str, _I64]:
-        """Auto-coding columns: doc, code, turn, start, end, hits."""
+        """Auto-coding columns: doc, code, turn, start, end, hits; ``code_names`` name the code
+        of a pattern that does not compile."""
     def align(
         self, docs: list[int], extracts: list[Any], tolerance: float = 0.15, threads: int | None = None
     ) -> dict[str, npt.NDArray[Any]]:

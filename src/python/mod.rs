@@ -447,14 +447,18 @@ impl PyCorpus {
         speakers: Option<Vec<String>>,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        if window < 0 || window > u32::MAX as i64 {
+        if !(0..=u32::MAX as i64).contains(&window) {
             return Err(PyValueError::new_err(format!(
-                "window: must be >= 0, got {window}"
+                "window: must be between 0 and {}, got {window}",
+                u32::MAX
             )));
         }
         let vt = ValueType::parse(valuetype).py_err()?;
         let within = Within::parse(within).py_err()?;
-        let compiled = Patterns::new(&patterns, vt, case_insensitive).py_err()?;
+        let compiled = run(py, None, move || {
+            Patterns::new(&patterns, vt, case_insensitive)
+        })?
+        .py_err()?;
         let opts = KwicOptions {
             window: window as u32,
             within,
@@ -496,7 +500,8 @@ impl PyCorpus {
 
     /// Auto-codes the corpus: `pattern_code[p]` is the code index of pattern `p`.  Returns
     /// columns doc, code, turn, start, end, hits (arrays; code points).
-    #[pyo3(signature = (patterns, pattern_code, unit="match", valuetype="glob", case_insensitive=true, speakers=None, threads=None))]
+    /// `code_names` (by code index) name the code of a pattern that does not compile.
+    #[pyo3(signature = (patterns, pattern_code, unit="match", valuetype="glob", case_insensitive=true, speakers=None, threads=None, code_names=None))]
     #[allow(clippy::too_many_arguments)]
     fn autocode<'py>(
         &self,
@@ -508,6 +513,7 @@ impl PyCorpus {
         case_insensitive: bool,
         speakers: Option<Vec<String>>,
         threads: Option<usize>,
+        code_names: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         if pattern_code.len() != patterns.len() {
             return Err(PyValueError::new_err(format!(
@@ -518,8 +524,10 @@ impl PyCorpus {
         }
         let unit = CodeUnit::parse(unit).py_err()?;
         let vt = ValueType::parse(valuetype).py_err()?;
+        let codes_of = pattern_code.clone();
         let compiled = run(py, None, move || {
             Patterns::new(&patterns, vt, case_insensitive)
+                .map_err(|e| name_codes(e, &patterns, &codes_of, code_names.as_deref()))
         })?
         .py_err()?;
         let inner = match &speakers {
@@ -755,6 +763,32 @@ impl PyCorpus {
         Ok(PyCorpus {
             inner: Arc::new(corpus),
         })
+    }
+}
+
+/// Adds the code a bad pattern belongs to to its error, so the message says which code to fix.
+fn name_codes(e: Error, patterns: &[String], codes: &[u32], names: Option<&[String]>) -> Error {
+    let Some(names) = names else {
+        return e;
+    };
+    let fix = |e: Error| match e.kind() {
+        ErrorKind::InvalidPattern { pattern, reason } => {
+            let code = patterns
+                .iter()
+                .position(|p| p == pattern)
+                .and_then(|i| names.get(codes[i] as usize));
+            match code {
+                Some(c) => Error::invalid_pattern(pattern, format!("{reason} (code {c:?})")),
+                None => e,
+            }
+        }
+        _ => e,
+    };
+    match e.kind() {
+        ErrorKind::Many { errors } => Error::new(ErrorKind::Many {
+            errors: errors.iter().cloned().map(fix).collect(),
+        }),
+        _ => fix(e),
     }
 }
 

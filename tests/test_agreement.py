@@ -1081,3 +1081,15 @@ def test_large_random_codings_three_coders() -> None:
     sres = qc.agreement(coding, unit="sentence", n_boot=200, by=None)
     assert sres["value"].notna().all()
     assert _row(sres).n_units == len(codes) * len(corpus.sentences())
+
+
+def test_segment_unit_reports_unmatched_segments_of_each_coder():
+    # A: [0,100) [100,120) [150,170); B: [0,95) [50,60).  A[0,100) and B[0,95) overlap by 95 of
+    # the longer 100 (>= 90 %): one matched pair; A has 2 unmatched segments, B has 1.
+    corpus = qc.Corpus.from_texts(["x" * 200], doc_ids=["d"])
+    cb = qc.Codebook.from_dict({"T": None})
+    spans = pd.DataFrame({"doc_id": ["d"] * 5, "start": [0, 0, 100, 150, 50], "end": [100, 95, 120, 170, 60],
+                          "code": ["T"] * 5, "coder": ["A", "B", "A", "A", "B"]})
+    coding = qc.Coding.from_frame(corpus, cb, spans, coder="coder")
+    r = qc.agreement(coding, unit="segment", by=None)
+    assert r[["value", "matched", "unmatched", "unmatched_A", "unmatched_B"]].values.tolist() == [[0.25, 1.0, 3.0, 2.0, 1.0]]

@@ -380,7 +380,8 @@ def agreement(
       their codings of that code overlaps it (a turn-less document is one turn).
     - ``"segment"``: MAXQDA / QDA Miner style — two coders' segments of a code match when they
       overlap by at least ``threshold`` (default 90 %) of the longer one; ``percent`` is
-      matched / (matched + unmatched), and the matched / unmatched counts are reported.
+      matched / (matched + unmatched), and the matched pairs, the unmatched segments and the
+      unmatched segments of each coder (``unmatched_<coder>``) are reported.
 
     Coefficients (``measure``), on the binary value "coded with the code" per unit:
     ``percent`` (mean pairwise observed agreement), ``cohen_kappa`` ((Po − Pe)/(1 − Pe) with
@@ -497,6 +498,8 @@ def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code
     keep = np.isin(pos, docs)
     seg = pd.DataFrame({"doc": pos[keep], "code": code_of_row[keep], "coder": f["coder"].to_numpy()[keep],
                         "start": f["start"].to_numpy()[keep], "end": f["end"].to_numpy()[keep]})
+    # cell = [matched segments, unmatched segments, then unmatched segments of each coder]
+    width = 2 + len(coders)
     per_code: dict[int, list[int]] = {}
     per_doc: dict[int, list[int]] = {}
     for a, b in combinations(coders, 2):
@@ -509,42 +512,47 @@ def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code
         cand = pairs[ok].assign(ov=ov[ok]).sort_values(["ov", "ia", "ib"], ascending=[False, True, True], kind="stable")
         used_a: set[int] = set()
         used_b: set[int] = set()
-        matched = []
         for ia, ib in zip(cand["ia"].tolist(), cand["ib"].tolist()):
             if ia not in used_a and ib not in used_b:
                 used_a.add(ia)
                 used_b.add(ib)
-                matched.append(ia)
         ma = np.zeros(len(sa), dtype=bool)
         ma[list(used_a)] = True
         mb = np.zeros(len(sb), dtype=bool)
         mb[list(used_b)] = True
-        for frame, mask in ((sa, ma), (sb, mb)):
+        for coder, frame, mask in ((a, sa, ma), (b, sb, mb)):
+            slot = 2 + coders.index(coder)
             for k, d, hit in zip(frame["code"].tolist(), frame["doc"].tolist(), mask.tolist()):
                 for table, key in ((per_code, k), (per_doc, d)):
-                    cell = table.setdefault(key, [0, 0])
-                    cell[0 if hit else 1] += 1
+                    cell = table.setdefault(key, [0] * width)
+                    if hit:
+                        cell[0] += 1
+                    else:
+                        cell[1] += 1
+                        cell[slot] += 1
     records = []
 
-    def row(label_key: str, label: str, matched_segments: int, unmatched: int) -> dict[str, Any]:
-        matched_pairs = matched_segments / 2
+    def row(label_key: str, label: str, cell: list[int]) -> dict[str, Any]:
+        matched_pairs = cell[0] / 2
+        unmatched = cell[1]
         denom = matched_pairs + unmatched
         v = matched_pairs / denom if denom else np.nan
-        return {label_key: label, "measure": "percent", "value": v, "ci_low": np.nan, "ci_high": np.nan,
-                "n_units": denom, "n_documents": 1 if label_key == "doc_id" else len(docs), "n_coders": len(coders), "uncoded_share": np.nan,
-                "note": "" if denom else "no segments", "matched": matched_pairs, "unmatched": unmatched}
+        rec = {label_key: label, "measure": "percent", "value": v, "ci_low": np.nan, "ci_high": np.nan,
+               "n_units": denom, "n_documents": 1 if label_key == "doc_id" else len(docs), "n_coders": len(coders),
+               "uncoded_share": np.nan, "note": "" if denom else "no segments", "matched": matched_pairs,
+               "unmatched": unmatched}
+        rec.update({f"unmatched_{c}": cell[2 + i] for i, c in enumerate(coders)})
+        return rec
 
     if by == "document":
         for d in docs:
-            mt, um = per_doc.get(d, [0, 0])
-            records.append(row("doc_id", coding.corpus.doc_ids[d], mt, um))
+            records.append(row("doc_id", coding.corpus.doc_ids[d], per_doc.get(d, [0] * width)))
     else:
         if by == "code":
             for k, c in enumerate(codes):
-                mt, um = per_code.get(k, [0, 0])
-                records.append(row("code", c, mt, um))
-        tot = np.array(list(per_code.values())).sum(axis=0) if per_code else np.array([0, 0])
-        records.append(row("code", ALL_CODES, int(tot[0]), int(tot[1])))
+                records.append(row("code", c, per_code.get(k, [0] * width)))
+        tot = np.array(list(per_code.values())).sum(axis=0).tolist() if per_code else [0] * width
+        records.append(row("code", ALL_CODES, [int(x) for x in tot]))
     out = pd.DataFrame.from_records(records)
     out.attrs.update({"unit": "segment", "coders": coders, "threshold": threshold})
     return out

@@ -537,3 +537,25 @@ def test_pickle_round_trip_from_frame_with_times():
     back = pickle.loads(pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL))
     _same(c, back)
     assert back.turns["time_start"].tolist() == [1.5, 2.0]
+
+
+def test_summary_by_group_counts_participants_turns_words_and_time():
+    rows = pd.DataFrame({
+        "doc_id": ["A1", "A1", "A1", "FG", "FG", "FG", "FG"],
+        "speaker": ["Int", "A1", "A1", "Int", "Siân", "Ólafur", "Siân"],
+        "text": ["Why?", "I trust it.", "Really.", "And you?", "No way.", "Yes!", "Maybe so"],
+        "t0": [0.0, 2.0, 5.0, 0.0, 1.0, 3.0, 4.0],
+        "t1": [2.0, 5.0, 6.0, 1.0, 3.0, 4.0, 8.0],
+    })
+    c = qc.Corpus.from_frame(rows, speaker="speaker", time_start="t0", time_end="t1", interviewer=["Int"])
+    c = c.with_attributes(pd.DataFrame({"doc_id": ["A1", "FG"], "group": ["Front-line", "Leader"]}))
+    s = c.summary()
+    # A1: 1 participant, 2 turns, words I trust it Really = 4, time 3 + 1 = 4 s
+    # FG: 2 participants (Siân, Ólafur), 3 turns, words No way Yes Maybe so = 5, time 2 + 1 + 4 = 7 s
+    assert s.loc["Front-line"].tolist() == [1, 1, 2, 4, 4.0]
+    assert s.loc["Leader"].tolist() == [1, 2, 3, 5, 7.0]
+    assert s.loc["all"].tolist() == [2, 3, 5, 9, 11.0]
+    assert list(s.columns) == ["documents", "participants", "turns", "words", "speaking_time_s"]
+    assert qc.Corpus.from_texts(["a b", "c"]).summary(by=None).loc["all"].tolist()[:4] == [2, 2, 0, 3]
+    with pytest.raises(ValueError, match="by: no attribute 'role'"):
+        c.summary(by="role")

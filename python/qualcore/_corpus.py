@@ -382,6 +382,56 @@ class Corpus:
             return df
         return df.join(self._attributes, on="doc_id")
 
+    def summary(self, by: str | None = "group") -> pd.DataFrame:
+        """The participant-characteristics table of a methods section: per group of ``by`` (an
+        attribute; None for the whole corpus) the number of ``documents``, ``participants``
+        (non-interviewer speakers of each document — the cases: a one-to-one interview has one,
+        a focus group as many as speak; a document without turns counts as one), ``turns`` (participants' turns), ``words`` (participants' word tokens) and
+        ``speaking_time_s`` (sum of their turns' durations where times are known, else NaN),
+        with an ``all`` row.
+
+        >>> import pandas as pd, qualcore as qc
+        >>> rows = pd.DataFrame({"doc_id": ["A1", "A1", "B1", "B1", "B1"],
+        ...                      "speaker": ["Int", "A1", "Int", "B1", "B1"],
+        ...                      "text": ["Why?", "Because I trust it.", "And you?", "No.", "Never."],
+        ...                      "start": [0, 2, 0, 3, 10], "end": [2, 9, 3, 10, 12]})
+        >>> c = qc.Corpus.from_frame(rows, speaker="speaker", time_start="start", time_end="end",
+        ...                          interviewer=["Int"])
+        >>> c = c.with_attributes(pd.DataFrame({"doc_id": ["A1", "B1"], "group": ["Front-line", "Leader"]}))
+        >>> c.summary().to_dict("index")["Leader"]
+        {'documents': 1, 'participants': 1, 'turns': 2, 'words': 2, 'speaking_time_s': 9.0}
+        """
+        turns = self.turns
+        part = turns[~turns["interviewer"].astype(bool)]
+        docs = self.documents
+        if by is not None and by not in docs.columns:
+            raise ArgumentError(f"by: no attribute {by!r} (attributes: {list(self._attributes.columns)})")
+        tokens = self.participants().tokens() if self._interviewers else self.tokens()
+        words = tokens.n_words
+        doc_group = docs.set_index("doc_id")[by] if by is not None else pd.Series("all", index=docs["doc_id"])
+        no_turn_docs = docs.loc[docs["n_turns"] == 0, "doc_id"]
+        part = part.assign(_group=doc_group.reindex(part["doc_id"]).to_numpy(),
+                           _dur=(part["time_end"] - part["time_start"]).to_numpy())
+
+        def row(mask_docs: pd.Series) -> dict[str, Any]:
+            ids = set(mask_docs)
+            p = part[part["doc_id"].isin(ids)]
+            speakers = p.drop_duplicates(["doc_id", "speaker"]) if len(p) else p
+            n_part = len(speakers) + int(no_turn_docs.isin(ids).sum())
+            dur = p["_dur"]
+            return {"documents": len(ids), "participants": n_part, "turns": len(p),
+                    "words": int(words.reindex(list(ids)).sum()),
+                    "speaking_time_s": float(dur.sum()) if len(dur) and dur.notna().all() else float("nan")}
+
+        out: dict[str, dict[str, Any]] = {}
+        if by is not None:
+            for g in pd.unique(doc_group.dropna()):
+                out[str(g)] = row(doc_group.index[(doc_group == g).to_numpy()].to_series())
+        out["all"] = row(docs["doc_id"])
+        frame = pd.DataFrame.from_dict(out, orient="index")
+        frame.index.name = by or "corpus"
+        return frame
+
     # ------------------------------------------------------------------ derived corpora
 
     def with_attributes(

@@ -457,18 +457,7 @@ impl LabelParser {
 /// (the file, and for bad bytes the offset and line), and nothing is returned if any file fails.
 pub fn read_utf8_files(paths: &[String]) -> Result<Vec<String>> {
     let results: Vec<Result<String>> = paths.par_iter().map(|p| read_utf8_file(p)).collect();
-    let mut ok = Vec::with_capacity(results.len());
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(s) => ok.push(s),
-            Err(e) => errors.push(e),
-        }
-    }
-    match Error::from_many(errors) {
-        Some(e) => Err(e),
-        None => Ok(ok),
-    }
+    crate::error::collect_all(results)
 }
 
 /// Reads one UTF-8 file (a leading byte-order mark is dropped).

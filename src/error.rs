@@ -180,3 +180,20 @@ impl std::error::Error for Error {}
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Every value, or every error at once ([`Error::from_many`]): how inputs that are checked
+/// item by item (files, documents) report all their problems together.
+pub fn collect_all<T>(results: impl IntoIterator<Item = Result<T>>) -> Result<Vec<T>> {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    match Error::from_many(errors) {
+        Some(e) => Err(e),
+        None => Ok(ok),
+    }
+}

@@ -149,6 +149,24 @@ fn clean_payload(payload: &str) -> (Option<String>, String) {
     (speaker, text)
 }
 
+/// The blocks of non-blank lines from line `from` on, each with the index of its first line.
+fn blocks<'a>(lines: &'a [&'a str], from: usize) -> Vec<(usize, &'a [&'a str])> {
+    let mut out = Vec::new();
+    let mut i = from;
+    while i < lines.len() {
+        if lines[i].trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && !lines[i].trim().is_empty() {
+            i += 1;
+        }
+        out.push((start, &lines[start..i]));
+    }
+    out
+}
+
 fn lines_of(src: &str) -> Vec<&str> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     src.split('\n')
@@ -174,25 +192,12 @@ pub fn parse_vtt(src: &str, path: &str, labels: &LabelParser) -> Result<Vec<Cue>
         ));
     }
     let mut cues = Vec::new();
-    let mut i = 0;
     // The header block ends at the first blank line.
-    while i < lines.len() && !lines[i].trim().is_empty() {
-        i += 1;
-    }
-    while i < lines.len() {
-        while i < lines.len() && lines[i].trim().is_empty() {
-            i += 1;
-        }
-        if i >= lines.len() {
-            break;
-        }
-        let block_start = i;
-        let mut j = i;
-        while j < lines.len() && !lines[j].trim().is_empty() {
-            j += 1;
-        }
-        let block = &lines[block_start..j];
-        i = j;
+    let header_end = lines
+        .iter()
+        .position(|l| l.trim().is_empty())
+        .unwrap_or(lines.len());
+    for (block_start, block) in blocks(&lines, header_end) {
         let head = block[0];
         if head == "NOTE"
             || head.starts_with("NOTE ")
@@ -221,21 +226,7 @@ pub fn parse_vtt(src: &str, path: &str, labels: &LabelParser) -> Result<Vec<Cue>
 pub fn parse_srt(src: &str, path: &str, labels: &LabelParser) -> Result<Vec<Cue>> {
     let lines = lines_of(src);
     let mut cues = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        while i < lines.len() && lines[i].trim().is_empty() {
-            i += 1;
-        }
-        if i >= lines.len() {
-            break;
-        }
-        let block_start = i;
-        let mut j = i;
-        while j < lines.len() && !lines[j].trim().is_empty() {
-            j += 1;
-        }
-        let block = &lines[block_start..j];
-        i = j;
+    for (block_start, block) in blocks(&lines, 0) {
         let Some(t) = block
             .iter()
             .position(|l| l.contains("-->"))

@@ -286,18 +286,7 @@ impl PyCorpus {
                     }
                 })
                 .collect();
-            let mut ok = Vec::with_capacity(docs.len());
-            let mut errors = Vec::new();
-            for d in docs {
-                match d {
-                    Ok(d) => ok.push(d),
-                    Err(e) => errors.push(e),
-                }
-            }
-            if let Some(e) = Error::from_many(errors) {
-                return Err(e);
-            }
-            Corpus::new(ok)
+            Corpus::new(crate::error::collect_all(docs)?)
         })?
         .py_err()?;
         Ok(PyCorpus {
@@ -892,18 +881,7 @@ fn build_corpus(
             Ok((id, text, out))
         })
         .collect();
-    let mut ok = Vec::with_capacity(docs.len());
-    let mut errors = Vec::new();
-    for d in docs {
-        match d {
-            Ok(d) => ok.push(d),
-            Err(e) => errors.push(e),
-        }
-    }
-    if let Some(e) = Error::from_many(errors) {
-        return Err(e);
-    }
-    Corpus::new(ok)
+    Corpus::new(crate::error::collect_all(docs)?)
 }
 
 #[derive(Clone)]

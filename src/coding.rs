@@ -365,7 +365,9 @@ pub fn align(text: &str, folded: &Folded, extract: &str, tolerance: f64) -> Alig
         if from >= to {
             continue;
         }
-        if let Some(tp) = memmem::find(&fb[from..to], tail.as_bytes()) {
+        // Every tail in the length window: the one whose span length is closest to the
+        // extract's wins.
+        for tp in memmem::find_iter(&fb[from..to], tail.as_bytes()) {
             let end = from + tp + tail.len();
             let span_len = end - hp;
             let score = 1.0 - (span_len as f64 - len as f64).abs() / len as f64;
@@ -509,6 +511,17 @@ mod tests {
         assert_eq!(a.method, AlignMethod::NotFound);
         let a = align(text, &f, "Okay", 0.15);
         assert_eq!(a.method, AlignMethod::Exact);
+        // Of several tails in the window, the one giving the closest length is taken: the
+        // extract is 67 bytes (head "aaaa bbbb cccc d", tail "kkk TAILTAILTAIL"); the first
+        // tail gives a 36-byte span, the second a 90-byte one, closer to 67.
+        let text2 = "aaaa bbbb cccc dxxx kkk TAILTAILTAIL and then some more filler words here kkk TAILTAILTAIL.";
+        let f2 = Folded::new(text2);
+        let extract = "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk TAILTAILTAIL";
+        assert_eq!(extract.len(), 67);
+        let a = align(text2, &f2, extract, 0.5);
+        assert_eq!(a.method, AlignMethod::Fuzzy);
+        let (s2, e2) = a.span.unwrap();
+        assert_eq!(e2 - s2, 90);
     }
 
     #[test]

@@ -48,3 +48,12 @@ def test_glob_piece_across_tokens_says_how_to_write_it() -> None:
 def test_window_bound_in_message() -> None:
     with pytest.raises(ValueError, match="window: must be between 0 and 4294967295"):
         qc.Corpus.from_texts(["x"])._native.kwic(["x"], window=2**40)
+
+
+def test_duplicate_file_stems_name_the_files(tmp_path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    (tmp_path / "one" / "a.txt").write_text("Dan: hi\n", encoding="utf-8")
+    (tmp_path / "two" / "a.txt").write_text("Dan: hello\n", encoding="utf-8")
+    with pytest.raises(qc.errors.DuplicateIdError, match=r"'a' would come from 2 files: .*one/a\.txt.*two/a\.txt"):
+        qc.read_transcripts([tmp_path / "one", tmp_path / "two"])

@@ -820,6 +820,17 @@ def read_transcripts(
         message = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
         raise TranscriptError(message, problems)
     ids = [Path(f).stem for f in files]
+    seen: dict[str, list[str]] = {}
+    for f, i in zip(files, ids):
+        seen.setdefault(i, []).append(f)
+    clashes = {i: fs for i, fs in seen.items() if len(fs) > 1}
+    if clashes:
+        problems = [f"document id {i!r} would come from {len(fs)} files: {fs}" for i, fs in clashes.items()]
+        raise DuplicateIdError(
+            "document ids (file stems) must be unique; rename the files or read the folders separately:\n  - "
+            + "\n  - ".join(problems),
+            problems,
+        )
     if format is not None and format not in ("text", "vtt", "srt"):
         raise ArgumentError(f"format: {format!r} is not one of 'text', 'vtt', 'srt' (or None: by extension)")
     formats = [format or {".vtt": "vtt", ".srt": "srt"}.get(Path(f).suffix.lower(), "text") for f in files]

@@ -55,5 +55,5 @@ def test_duplicate_file_stems_name_the_files(tmp_path) -> None:
     (tmp_path / "two").mkdir()
     (tmp_path / "one" / "a.txt").write_text("Dan: hi\n", encoding="utf-8")
     (tmp_path / "two" / "a.txt").write_text("Dan: hello\n", encoding="utf-8")
-    with pytest.raises(qc.errors.DuplicateIdError, match=r"'a' would come from 2 files: .*one/a\.txt.*two/a\.txt"):
+    with pytest.raises(qc.errors.DuplicateIdError, match=r'"a" would come from 2 files: .*one/a\.txt.*two/a\.txt'):
         qc.read_transcripts([tmp_path / "one", tmp_path / "two"])

@@ -825,7 +825,7 @@ def read_transcripts(
         seen.setdefault(i, []).append(f)
     clashes = {i: fs for i, fs in seen.items() if len(fs) > 1}
     if clashes:
-        problems = [f"document id {i!r} would come from {len(fs)} files: {fs}" for i, fs in clashes.items()]
+        problems = [f'document id "{i}" would come from {len(fs)} files: {fs}' for i, fs in clashes.items()]
         raise DuplicateIdError(
             "document ids (file stems) must be unique; rename the files or read the folders separately:\n  - "
             + "\n  - ".join(problems),

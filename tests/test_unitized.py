@@ -203,7 +203,9 @@ def naive(units: list[tuple[int, int, int, int]], length: int, m: int, n_cat: in
     out.append(alpha(cu, cu_exp))
     for k in range(n_cat):
         e_k, e_kk, l_k, l_kk = cu_exp[k].sum(), cu_exp[k, k], cu_marg[k], cu[k, k]
-        ok = l_k > 0 and e_k - e_kk > 1e-9
+        # Undefined (nan) when the expected coincidences of k are not positive: with more than
+        # two coders e*_k. can be <= 0, and the formula would give a value above 1.
+        ok = l_k > 0 and e_k > 1e-12 and e_k - e_kk > 1e-9
         out.append(float(1 - (e_k / l_k) * (l_k - l_kk) / (e_k - e_kk)) if ok else float("nan"))
     return out
 

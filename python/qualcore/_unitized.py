@@ -129,7 +129,8 @@ def unitized_alphas(
     ``1/(m-1) Σ_{j≠i} a²`` form (lindanna's reading of eq. 10, whose published example output
     the tests reproduce); ``cuα`` and ``(k)uα`` for ``m > 2`` may therefore differ from other
     software.  With very sparse overlaps among ``m > 2`` coders this form can make
-    ``l*..² − S*`` non-positive; ``cuα`` and ``(k)uα`` are then ``nan`` with a note.
+    ``l*..² − S*`` non-positive; ``cuα`` and ``(k)uα`` are then ``nan`` with a note (so is a
+    ``(k)uα`` whose expected coincidences ``e*_k.`` are not positive, which would exceed 1).
 
     Examples
     --------

@@ -141,12 +141,17 @@ def ensure_data(size: str) -> Path:
     return folder
 
 
+def pattern_file(name: str) -> list[str]:
+    """The non-blank lines of a standard pattern set in ``patterns/`` (duplicates are an error)."""
+    path = source_dir() / "patterns" / name
+    pats = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(pats) != len(set(pats)):
+        raise SystemExit(f"{path}: duplicate patterns")
+    return pats
+
+
 def keywords() -> list[str]:
-    path = source_dir() / "patterns" / "kwic_keywords.txt"
-    kws = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if len(kws) != len(set(kws)):
-        raise SystemExit(f"{path}: duplicate keywords")
-    return kws
+    return pattern_file("kwic_keywords.txt")
 
 
 def load_books(size: str, cap_mb: float | None = None) -> tuple[list[str], list[str], int, int]:
@@ -390,11 +395,7 @@ def setup_kwic_re(ids: list[str], texts: list[str], kws: list[str]) -> Callable[
 
 
 def dictionary() -> list[str]:
-    path = source_dir() / "patterns" / "dictionary_1000.txt"
-    pats = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if len(pats) != len(set(pats)):
-        raise SystemExit(f"{path}: duplicate patterns")
-    return pats
+    return pattern_file("dictionary_1000.txt")
 
 
 def _lower_same_length(text: str) -> tuple[str, bool]:

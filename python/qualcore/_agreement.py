@@ -489,6 +489,16 @@ def agreement(
     return out
 
 
+def _hits_and_misses(keys: np.ndarray, hit: np.ndarray) -> tuple[list[int], list[int], list[int]]:
+    """Per distinct key: how many rows are hits and how many are not."""
+    if len(keys) == 0:
+        return [], [], []
+    uniq, inv = np.unique(keys, return_inverse=True)
+    hits = np.bincount(inv, weights=hit.astype(float), minlength=len(uniq)).astype(int)
+    total = np.bincount(inv, minlength=len(uniq))
+    return uniq.tolist(), hits.tolist(), (total - hits).tolist()
+
+
 def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code_of_row: np.ndarray,
                        docs: list[int], threshold: float, by: str | None) -> pd.DataFrame:
     if not 0 < threshold <= 1:
@@ -522,14 +532,13 @@ def _segment_agreement(coding: Coding, coders: list[str], codes: list[str], code
         mb[list(used_b)] = True
         for coder, frame, mask in ((a, sa, ma), (b, sb, mb)):
             slot = 2 + coders.index(coder)
-            for k, d, hit in zip(frame["code"].tolist(), frame["doc"].tolist(), mask.tolist()):
-                for table, key in ((per_code, k), (per_doc, d)):
-                    cell = table.setdefault(key, [0] * width)
-                    if hit:
-                        cell[0] += 1
-                    else:
-                        cell[1] += 1
-                        cell[slot] += 1
+            for table, col in ((per_code, "code"), (per_doc, "doc")):
+                keys = frame[col].to_numpy()
+                for key, hits, misses in zip(*_hits_and_misses(keys, mask)):
+                    cell = table.setdefault(int(key), [0] * width)
+                    cell[0] += hits
+                    cell[1] += misses
+                    cell[slot] += misses
     records = []
 
     def row(label_key: str, label: str, cell: list[int]) -> dict[str, Any]:

@@ -251,9 +251,9 @@ def cooccurrence_units(coding: Coding, code_a: str, code_b: str, unit: str = "se
     cb = coding.codebook
     a_set = {cb.resolve(code_a), *cb.descendants(code_a)}
     b_set = {cb.resolve(code_b), *cb.descendants(code_b)}
-    codes = coding._frame["code"].to_numpy()
-    in_a = np.array([c in a_set for c in codes], dtype=bool)
-    in_b = np.array([c in b_set for c in codes], dtype=bool)
+    codes = coding._frame["code"]
+    in_a = codes.isin(a_set).to_numpy()
+    in_b = codes.isin(b_set).to_numpy()
     texts = coding.corpus._native.texts()
     ids = coding.corpus.doc_ids
     f = coding._frame

@@ -19,6 +19,7 @@ MODULES = [
     "qualcore._agreement",
     "qualcore._unitized",
     "qualcore._cooccurrence",
+    "qualcore._refi",
     "qualcore.plot",
     "qualcore.errors",
     "qualcore.datasets",

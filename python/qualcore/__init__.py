@@ -19,6 +19,7 @@ from ._cooccurrence import cooccurrence, cooccurrence_units
 from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
 from ._kwic import KwicFrame
+from ._refi import Project, read_qdc, read_qdpx, write_qdc, write_qdpx
 from ._tokens import Tokens
 from ._util import THREADS_ENV
 from .errors import QualcoreError
@@ -61,6 +62,11 @@ __all__ = [
     "Document",
     "KwicFrame",
     "Tokens",
+    "Project",
+    "read_qdc",
+    "read_qdpx",
+    "write_qdc",
+    "write_qdpx",
     "QualcoreError",
     "DEFAULT_LABEL_PATTERN",
     "TURN_SEPARATOR",

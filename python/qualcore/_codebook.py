@@ -80,9 +80,9 @@ class Codebook:
     'Trust'
     """
 
-    __slots__ = ("_codes", "_index", "_by_name", "_children")
+    __slots__ = ("_codes", "_index", "_by_name", "_children", "_sets")
 
-    def __init__(self, codes: Iterable[Code]) -> None:
+    def __init__(self, codes: Iterable[Code], sets: Mapping[str, Iterable[str]] | None = None) -> None:
         codes = list(codes)
         problems: list[str] = []
         index: dict[str, int] = {}
@@ -139,6 +139,22 @@ class Codebook:
         for c in ordered:
             by_name.setdefault(c.name, []).append(c.path)
         self._by_name = by_name
+        self._sets: dict[str, tuple[str, ...]] = {}
+        if sets:
+            set_problems: list[str] = []
+            for name, members in sets.items():
+                if not isinstance(name, str) or not name.strip():
+                    set_problems.append(f"set {name!r}: a set needs a non-empty name")
+                    continue
+                resolved: list[str] = []
+                for m in members:
+                    try:
+                        resolved.append(self.resolve(m))
+                    except KeyError as err:
+                        set_problems.append(f"set {name!r}: {err.args[0]}")
+                self._sets[name] = tuple(dict.fromkeys(resolved))
+            if set_problems:
+                raise CodebookError(f"{len(set_problems)} problem(s) in the codebook's sets:\n  - " + "\n  - ".join(set_problems), set_problems)
 
     # ------------------------------------------------------------------ builders
 
@@ -318,7 +334,7 @@ class Codebook:
         return self._codes[self._index[self.resolve(key)]]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Codebook) and self._codes == other._codes
+        return isinstance(other, Codebook) and self._codes == other._codes and self._sets == other._sets
 
     def __hash__(self) -> int:
         return hash(tuple(self._codes))
@@ -338,6 +354,28 @@ class Codebook:
         if paths:
             raise KeyError(f"code name {key!r} is ambiguous: {paths}; give the full path")
         raise KeyError(f"no code {key!r} in the codebook")
+
+    @property
+    def sets(self) -> dict[str, tuple[str, ...]]:
+        """Named groups of codes across the tree (REFI-QDA code Sets, e.g. "COI codes"): set
+        name -> code paths.  Empty unless given.
+
+        >>> import qualcore as qc
+        >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": None}, "Power": None})
+        >>> cb.with_sets({"Key codes": ["Credibility", "Power"]}).sets
+        {'Key codes': ('Trust > Credibility', 'Power')}
+        """
+        return dict(self._sets)
+
+    def with_sets(self, sets: Mapping[str, Iterable[str]]) -> Codebook:
+        """The same codes with these named sets of codes (paths or unique names) in place of
+        the current ones; unknown codes raise :class:`~qualcore.errors.CodebookError`.
+
+        >>> import qualcore as qc
+        >>> qc.Codebook.from_dict({"A": None}).with_sets({"S": ["A"]}).sets
+        {'S': ('A',)}
+        """
+        return Codebook(self._codes, sets)
 
     @property
     def paths(self) -> list[str]:

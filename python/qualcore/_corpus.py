@@ -101,16 +101,27 @@ class Corpus:
         texts: Sequence[str] | pd.Series,
         doc_ids: Sequence[Any] | None = None,
         attributes: pd.DataFrame | Mapping[str, Sequence[Any]] | None = None,
+        speaker_labels: bool | str = False,
+        interviewer: Iterable[str] = (),
+        threads: int | None = None,
     ) -> Corpus:
-        """A corpus of whole documents, one per text, without turns.
+        """A corpus of documents, one per text: whole documents without turns by default, or
+        split into speaker turns at speaker labels as :func:`read_transcripts` does for files
+        when ``speaker_labels`` is True (the default label pattern) or a regex with a group
+        named ``speaker``.
 
         ``doc_ids`` default to ``"doc1"``, ``"doc2"`` … (or the index of a Series); they are
         converted to ``str`` and must be unique.  ``attributes`` is a frame or mapping of
-        columns, one value per document, in the same order.
+        columns, one value per document, in the same order.  ``interviewer`` names the
+        interviewers.
 
         >>> import qualcore as qc
         >>> qc.Corpus.from_texts(["one", "two"]).doc_ids
         ['doc1', 'doc2']
+        >>> c = qc.Corpus.from_texts(["Dan: Why?\\nA1: Trust."], doc_ids=["A1"], speaker_labels=True,
+        ...                          interviewer=["Dan"])
+        >>> c.turns[["speaker", "text", "interviewer"]].values.tolist()
+        [['Dan', 'Why?', True], ['A1', 'Trust.', False]]
         """
         if isinstance(texts, str):
             raise ArgumentError("texts: expected a sequence of str, got a single str (wrap it in a list)")
@@ -122,8 +133,17 @@ class Corpus:
         ids = [f"doc{i + 1}" for i in range(len(texts))] if doc_ids is None else _as_ids(doc_ids)
         if len(ids) != len(texts):
             raise ArgumentError(f"doc_ids: {len(ids)} ids for {len(texts)} texts")
-        native = _native.Corpus.build(ids, texts)
-        corpus = cls(native)
+        if speaker_labels is False:
+            native = _native.Corpus.build(ids, texts)
+        else:
+            bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+            if bad:
+                raise ArgumentError(f"texts: item {bad[0]} is {type(texts[bad[0]]).__name__}, not str")
+            pattern = DEFAULT_LABEL_PATTERN if speaker_labels is True else speaker_labels
+            if not isinstance(pattern, str):
+                raise ArgumentError(f"speaker_labels: expected True, False or a regex str, got {speaker_labels!r}")
+            native = _native.Corpus.parse_texts(ids, texts, pattern, threads_arg(threads))
+        corpus = cls(native, interviewers=[str(i) for i in interviewer])
         if attributes is not None:
             frame = pd.DataFrame(attributes)
             if len(frame) != len(ids):

@@ -38,6 +38,9 @@ class Corpus:
     ) -> Corpus:
         """Reads UTF-8 transcripts in parallel and splits them into speaker turns; ``formats``
         gives each file's format ("text", "vtt", "srt")."""
+    @staticmethod
+    def parse_texts(doc_ids: list[str], texts: list[str], label_pattern: str, threads: int | None = None) -> Corpus:
+        """Splits texts already in memory into speaker turns, as ``read_transcripts`` does."""
     def __len__(self) -> int: ...
     def doc_ids(self) -> list[str]:
         """Document ids in order."""

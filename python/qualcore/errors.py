@@ -30,6 +30,7 @@ __all__ = [
     "DictionaryError",
     "CodingError",
     "AgreementError",
+    "RefiError",
 ]
 
 
@@ -100,3 +101,9 @@ class CodingError(QualcoreError, ValueError):
 
 class AgreementError(QualcoreError, ValueError):
     """Codings on which agreement cannot be computed (one coder, no common document …)."""
+
+
+class RefiError(QualcoreError, ValueError):
+    """A REFI-QDA file (.qdpx, .qde, .qdc) that cannot be read or written: not a zip, no
+    project.qde, XML that does not validate (line and rule), unsafe or oversized entries, GUID
+    references to nothing, duplicate GUIDs, selections outside their source."""

@@ -294,6 +294,43 @@ impl PyCorpus {
         })
     }
 
+    /// Splits texts already in memory into speaker turns (in parallel), as `read_transcripts`
+    /// does for plain-text files.
+    #[staticmethod]
+    #[pyo3(signature = (doc_ids, texts, label_pattern, threads=None))]
+    fn parse_texts(
+        py: Python<'_>,
+        doc_ids: Vec<String>,
+        texts: Vec<String>,
+        label_pattern: &str,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let parser = LabelParser::new(label_pattern).py_err()?;
+        if doc_ids.len() != texts.len() {
+            return Err(PyValueError::new_err(format!(
+                "doc_ids: {} ids for {} texts",
+                doc_ids.len(),
+                texts.len()
+            )));
+        }
+        let corpus = run(py, threads, move || -> crate::Result<Corpus> {
+            use rayon::prelude::*;
+            let docs: Vec<(String, String, Vec<TurnSpec>)> = doc_ids
+                .into_par_iter()
+                .zip(texts.into_par_iter())
+                .map(|(id, text)| {
+                    let turns = parser.parse(&text);
+                    (id, text, turns)
+                })
+                .collect();
+            Corpus::new(docs)
+        })?
+        .py_err()?;
+        Ok(PyCorpus {
+            inner: Arc::new(corpus),
+        })
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }

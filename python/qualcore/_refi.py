@@ -1,0 +1,1534 @@
+"""REFI-QDA (QDA-XML 1.0) exchange with NVivo, ATLAS.ti, MAXQDA and QualCoder.
+
+``.qdc`` files hold a codebook (``CodeBook`` in namespace ``urn:QDA-XML:codebook:1.0``);
+``.qdpx`` files are zips with one ``project.qde`` (``Project`` in ``urn:QDA-XML:project:1.0``)
+and a flat ``sources/`` folder.  Both are validated against the official schemas (MIT, bundled
+in ``qualcore/schemas``) with lxml; every file is treated as hostile: no DTDs or entities, no
+file is read outside the zip unless ``base_path`` allows it, limits on entries and on
+uncompressed size, and every reference is checked.
+
+Text positions (``startPosition``/``endPosition``) are half-open and, per the standard, count
+code points of the plain-text source with its byte-order mark excluded.  NVivo for Windows
+counts UTF-16 units; ATLAS.ti reportedly counts CR LF as one.  :func:`read_qdpx` tries every
+reading (code points or UTF-16 units, BOM counted or not, CR LF as one or two) on each source
+whose text makes them differ, keeps the one under which the selections land on word
+boundaries (or on their quoted names), and reports each source's choice and every selection
+whose text changes between readings.
+
+qualcore writes what the standard says: UTF-8 sources without BOM and with LF line ends,
+code-point positions, stable GUIDs (UUIDv5 of the project name and each object's key) and a
+``qualcore.json`` entry holding what REFI-QDA cannot (speaker turns, interviewers, removed CRs,
+auto-coding patterns, attribute dtypes), so qualcore -> qdpx -> qualcore is lossless while
+other tools ignore the extra entry.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import json
+import os
+import re
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ._codebook import PATH_SEPARATOR, Code, Codebook
+from ._coding import Coding
+from ._corpus import DEFAULT_LABEL_PATTERN, Corpus
+from .errors import ArgumentError, RefiError
+
+if TYPE_CHECKING:
+    from lxml import etree as _etree
+
+__all__ = ["Project", "read_qdc", "read_qdpx", "write_qdc", "write_qdpx"]
+
+NS_PROJECT = "urn:QDA-XML:project:1.0"
+NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
+#: Most entries a .qdpx may have before it is refused as a zip bomb.
+MAX_ENTRIES = 100_000
+#: Most uncompressed bytes read from one .qdpx (all entries together).
+MAX_BYTES = 4 << 30
+SIDECAR = "qualcore.json"
+_SCHEMA_FILES = {NS_PROJECT: "Project-mrt2019.xsd", NS_CODEBOOK: "Codebook.xsd"}
+_GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_NAMESPACE = uuid.UUID("6f1c2b7e-5a4d-4c0e-9b1a-3d2e8f7a6c50")
+_SOURCE_KINDS = ("TextSource", "PDFSource", "PictureSource", "AudioSource", "VideoSource")
+_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue", "DateTimeValue")
+
+
+# ---------------------------------------------------------------------------------------- model
+
+
+@dataclass
+class Project:
+    """A REFI-QDA project as qualcore reads it.
+
+    ``corpus`` holds the text sources (PDF sources by their plain-text representation) with
+    their variables, their case's name (``case``) and the case's variables as attributes;
+    ``codebook`` the code tree with its sets; ``coding`` every coded selection (coder = the
+    user's name, memo = the notes and descriptions attached).  The other tables list what the
+    standard has and qualcore does not analyse: ``users``, ``cases``, ``sources`` (every
+    source, its kind, what was read or skipped and why, and the position reading used),
+    ``sets``, ``notes``, ``annotations`` (selections without codes, with their memos),
+    ``problems`` (selections that could not be placed, or that change text between
+    readings) and ``warnings`` (everything dropped, as section 7 of the standard asks).
+
+    >>> import pandas as pd, qualcore as qc
+    >>> corpus = qc.Corpus.from_texts(["Dan: Why?\\nA1: I trust my GP."], doc_ids=["A1"],
+    ...                               speaker_labels=True, attributes={"group": ["front-line"]})
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": None}})
+    >>> coding = qc.Coding.from_frame(corpus, cb, pd.DataFrame(
+    ...     {"doc_id": ["A1"], "start": [16], "end": [28], "code": ["Credibility"]}), coder="AB")
+    >>> import tempfile, os; path = os.path.join(tempfile.mkdtemp(), "study.qdpx")
+    >>> qc.write_qdpx(corpus, cb, coding, path)
+    >>> project = qc.read_qdpx(path)
+    >>> project
+    <qualcore.Project 'study': 1 text sources, 2 codes, 1 codings, 0 warnings>
+    >>> project.coding.frame[["doc_id", "code", "coder", "text"]].values.tolist()
+    [['A1', 'Trust > Credibility', 'AB', 'trust my GP.']]
+    """
+
+    name: str
+    origin: str | None
+    corpus: Corpus
+    codebook: Codebook
+    coding: Coding
+    users: pd.DataFrame
+    cases: pd.DataFrame
+    sources: pd.DataFrame
+    sets: pd.DataFrame
+    notes: pd.DataFrame
+    annotations: pd.DataFrame
+    problems: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    description: str = ""
+
+    def __repr__(self) -> str:
+        n_text = int((self.sources["status"] == "read").sum()) if len(self.sources) else 0
+        return (f"<qualcore.Project {self.name!r}: {n_text} text sources, {len(self.codebook)} codes, "
+                f"{len(self.coding)} codings, {len(self.warnings)} warnings>")
+
+
+# ---------------------------------------------------------------------------------------- XML
+
+
+def _lxml() -> Any:
+    try:
+        from lxml import etree
+    except ImportError as err:  # pragma: no cover - lxml is a dependency
+        raise ImportError("REFI-QDA exchange needs lxml: pip install lxml") from err
+    return etree
+
+
+@lru_cache(maxsize=2)
+def _schema(namespace: str) -> Any:
+    etree = _lxml()
+    path = Path(__file__).with_name("schemas") / _SCHEMA_FILES[namespace]
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.XMLSchema(etree.parse(str(path), parser))
+
+
+def _parse_xml(data: bytes, where: str, expected: str, validate: bool) -> Any:
+    """Parses REFI-QDA XML safely: a DTD or entity declaration is refused before parsing, the
+    parser never loads DTDs, resolves entities or touches the network; the root must be
+    ``expected`` (a Clark name) and the document must validate against its schema."""
+    etree = _lxml()
+    if re.search(rb"<!\s*(DOCTYPE|ENTITY)", data, re.IGNORECASE):
+        raise RefiError(f"{where}: a DTD or entity declaration (<!DOCTYPE …> / <!ENTITY …>) is not allowed in "
+                        "REFI-QDA files (refused: external entities and entity expansion are attack vectors)")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                             huge_tree=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as err:
+        line = err.position[0] if getattr(err, "position", None) else getattr(err, "lineno", "?")
+        raise RefiError(f"{where} line {line}: not well-formed XML: {err.msg}") from None
+    if root.getroottree().docinfo.internalDTD is not None:  # pragma: no cover - refused above
+        raise RefiError(f"{where}: a DTD is not allowed in REFI-QDA files")
+    if root.tag != expected:
+        ns, _, local = expected[1:].partition("}")
+        raise RefiError(f"{where} line {root.sourceline}: the root element is {root.tag!r}; expected {local!r} in "
+                        f"namespace {ns!r} (QDA-XML 1.0; drafts such as ':0:4' namespaces are not supported)")
+    if validate:
+        schema = _schema(expected[1:].partition("}")[0])
+        if not schema.validate(root.getroottree()):
+            errs = [f"{where} line {e.line}: {e.message}" for e in schema.error_log]
+            shown = errs[:20]
+            more = f"\n  ... and {len(errs) - 20} more" if len(errs) > 20 else ""
+            raise RefiError(f"{where} does not validate against the QDA-XML 1.0 schema ({len(errs)} problem(s)); "
+                            "pass validate=False to read it anyway:\n  - " + "\n  - ".join(shown) + more, errs)
+    return root
+
+
+def _guid(value: str | None, where: str, problems: list[str]) -> str | None:
+    """The canonical form (lower case, no braces) of a GUID attribute."""
+    if value is None:
+        return None
+    m = _GUID.match(value.strip())
+    if not m:
+        problems.append(f"{where}: {value!r} is not a GUID")
+        return value.strip().lower()
+    return m.group(1).lower()
+
+
+def _local(el: Any) -> str:
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _children(el: Any, name: str) -> list[Any]:
+    return [c for c in el if _local(c) == name]
+
+
+def _child(el: Any, name: str) -> Any:
+    for c in el:
+        if _local(c) == name:
+            return c
+    return None
+
+
+def _text_of(el: Any) -> str:
+    return "" if el is None else "".join(el.itertext())
+
+
+# ---------------------------------------------------------------------------------------- codebook
+
+
+def _codes_from(codes_el: Any, where: str, problems: list[str], warnings: list[str]) -> tuple[list[Code], dict[str, str]]:
+    """Codes (depth first) and guid -> path from a ``Codes`` element."""
+    out: list[Code] = []
+    by_guid: dict[str, str] = {}
+
+    def walk(el: Any, parent: str | None) -> None:
+        used: set[str] = set()
+        for c in _children(el, "Code"):
+            name = (c.get("name") or "").strip()
+            if not name:
+                name = "(unnamed code)"
+                warnings.append(f"{where} line {c.sourceline}: a code without a name was named {name!r}")
+            if PATH_SEPARATOR.strip() in name and PATH_SEPARATOR in name:
+                fixed = name.replace(PATH_SEPARATOR, " \u203a ")
+                warnings.append(f"{where} line {c.sourceline}: code name {name!r} contains the path separator "
+                                f"{PATH_SEPARATOR!r}; renamed {fixed!r}")
+                name = fixed
+            base, k = name, 2
+            while name in used:
+                name = f"{base} ({k})"
+                k += 1
+            if name != base:
+                warnings.append(f"{where} line {c.sourceline}: two codes named {base!r} under the same parent; "
+                                f"the second is called {name!r}")
+            used.add(name)
+            path = name if parent is None else parent + PATH_SEPARATOR + name
+            guid = _guid(c.get("guid"), f"{where} line {c.sourceline}", problems)
+            if guid is not None:
+                if guid in by_guid:
+                    problems.append(f"{where} line {c.sourceline}: duplicate code GUID {guid}")
+                by_guid[guid] = path
+            colour = c.get("color")
+            desc = _text_of(_child(c, "Description")).strip()
+            out.append(Code(path, description=desc, colour=colour))
+            walk(c, path)
+
+    if codes_el is not None:
+        walk(codes_el, None)
+    return out, by_guid
+
+
+def read_qdc(path: str | os.PathLike[str], validate: bool = True) -> Codebook:
+    """Reads a REFI-QDA codebook (``.qdc``): the code tree with descriptions (memos) and
+    colours, and the codebook's sets of codes (``cb.sets``).  The file is validated against
+    the official schema (``validate=False`` skips it); GUIDs are checked for duplicates.  Two
+    sibling codes with one name get ``" (2)"`` … appended, with a warning.
+
+    >>> import os, tempfile, qualcore as qc
+    >>> path = os.path.join(tempfile.mkdtemp(), "cb.qdc")
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": None}}).with_sets({"Key": ["Credibility"]})
+    >>> qc.write_qdc(cb, path)
+    >>> qc.read_qdc(path) == cb
+    True
+    """
+    import warnings as _warnings
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as err:
+        raise RefiError(f"{p}: cannot read the codebook: {err.strerror or err}") from None
+    root = _parse_xml(data, str(p), f"{{{NS_CODEBOOK}}}CodeBook", validate)
+    problems: list[str] = []
+    warns: list[str] = []
+    codes, by_guid = _codes_from(_child(root, "Codes"), str(p), problems, warns)
+    sets: dict[str, list[str]] = {}
+    sets_el = _child(root, "Sets")
+    for s in _children(sets_el, "Set") if sets_el is not None else []:
+        name = _unique_name(s.get("name") or "(unnamed set)", sets)
+        members = []
+        for m in _children(s, "MemberCode"):
+            g = _guid(m.get("guid") or m.get("targetGUID"), f"{p} line {m.sourceline}", problems)
+            if g not in by_guid:
+                problems.append(f"{p} line {m.sourceline}: set {name!r} refers to code {g}, which is not in the codebook")
+            else:
+                members.append(by_guid[g])
+        sets[name] = members
+    if problems:
+        raise RefiError(f"{p}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems[:50]), problems)
+    for w in warns:
+        _warnings.warn(w, stacklevel=2)
+    return Codebook(codes, sets)
+
+
+def _unique_name(name: str, taken: Mapping[str, Any] | set[str]) -> str:
+    base, k = name, 2
+    while name in taken:
+        name = f"{base} ({k})"
+        k += 1
+    return name
+
+
+def _stable_guid(project: str, *key: Any) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join([project, *map(str, key)]))).upper()
+
+
+def _codes_xml(codebook: Codebook, ns: str, guids: Mapping[str, str], codable: Any) -> Any:
+    etree = _lxml()
+    codes_el = etree.Element(f"{{{ns}}}Codes")
+    elements: dict[str | None, Any] = {None: codes_el}
+    for c in codebook:
+        el = etree.SubElement(elements[c.parent], f"{{{ns}}}Code", guid=guids[c.path], name=c.name,
+                              isCodable="true" if codable(c.path) else "false")
+        if c.colour:
+            el.set("color", c.colour.upper())
+        if c.description:
+            etree.SubElement(el, f"{{{ns}}}Description").text = _xml_text(c.description)
+        elements[c.path] = el
+    return codes_el
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(s: str) -> str:
+    """Text XML 1.0 can carry (control characters other than tab and line ends cannot)."""
+    return _XML_BAD.sub("\ufffd", s)
+
+
+def write_qdc(codebook: Codebook, path: str | os.PathLike[str], origin: str | None = None) -> None:
+    """Writes a codebook as a REFI-QDA ``.qdc`` that validates against the official schema:
+    nested codes with names, descriptions, colours and stable GUIDs (the same codebook always
+    gets the same GUIDs), and its sets.  Parents count as codable (NVivo, ATLAS.ti and
+    MAXQDA let codes with children be applied).  Written atomically.
+
+    >>> import os, tempfile, qualcore as qc
+    >>> path = os.path.join(tempfile.mkdtemp(), "cb.qdc")
+    >>> qc.write_qdc(qc.Codebook.from_dict({"Trust": {"Credibility": None}}), path)
+    >>> b"Credibility" in Path(path).read_bytes()
+    True
+    """
+    etree = _lxml()
+    if not isinstance(codebook, Codebook):
+        raise ArgumentError(f"codebook: expected a qualcore.Codebook, got {type(codebook).__name__}")
+    if len(codebook) == 0:
+        raise RefiError("a REFI-QDA codebook needs at least one code (the schema forbids an empty Codes)")
+    ns = NS_CODEBOOK
+    guids = {p: _stable_guid("codebook", "code", p) for p in codebook.paths}
+    root = etree.Element(f"{{{ns}}}CodeBook", nsmap={None: ns})
+    root.set("origin", origin or _origin())
+    root.append(_codes_xml(codebook, ns, guids, lambda p: True))
+    if codebook.sets:
+        sets_el = etree.SubElement(root, f"{{{ns}}}Sets")
+        for name, members in codebook.sets.items():
+            s = etree.SubElement(sets_el, f"{{{ns}}}Set", guid=_stable_guid("codebook", "set", name), name=name)
+            for m in members:
+                etree.SubElement(s, f"{{{ns}}}MemberCode", guid=guids[m])
+    data = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    _check_valid(data, ns)
+    _atomic_write(Path(path), data)
+
+
+def _origin() -> str:
+    from . import __version__
+
+    return f"qualcore {__version__}"
+
+
+def _check_valid(data: bytes, ns: str) -> None:
+    etree = _lxml()
+    schema = _schema(ns)
+    doc = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    if not schema.validate(doc.getroottree()):  # pragma: no cover - a bug in the writer
+        raise RefiError("internal error: the file written does not validate:\n  - "
+                        + "\n  - ".join(f"line {e.line}: {e.message}" for e in list(schema.error_log)[:20]))
+
+
+def _atomic_write(path: Path, data: bytes | None = None, writer: Any = None) -> None:
+    path = Path(path)
+    if path.is_dir():
+        raise RefiError(f"{path}: is a folder; give a file name")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise RefiError(f"{path}: the folder {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if data is not None:
+                fh.write(data)
+            else:
+                writer(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------------------------------- zip
+
+
+class _Zip:
+    """Read access to a .qdpx that refuses unsafe names and bounds what it decompresses."""
+
+    def __init__(self, path: Path, max_entries: int, max_bytes: int) -> None:
+        self.path = path
+        try:
+            self.zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            raise RefiError(f"{path}: not a zip file (a .qdpx is a zip holding project.qde and sources/)") from None
+        except OSError as err:
+            raise RefiError(f"{path}: cannot read: {err.strerror or err}") from None
+        infos = self.zf.infolist()
+        if len(infos) > max_entries:
+            raise RefiError(f"{path}: {len(infos)} entries, more than the limit of {max_entries} (max_entries=)")
+        declared = sum(i.file_size for i in infos)
+        if declared > max_bytes:
+            raise RefiError(f"{path}: the entries would decompress to {declared:,} bytes, more than the limit of "
+                            f"{max_bytes:,} (max_bytes=)")
+        self.max_bytes = max_bytes
+        self.read_bytes = 0
+        self.by_name: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            name = info.filename
+            parts = PurePosixPath(name.replace("\\", "/")).parts
+            if name.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", name):
+                raise RefiError(f"{path}: unsafe entry name {name!r} (absolute or with '..'): refused")
+            if info.is_dir():
+                continue
+            key = unicodedata.normalize("NFC", name.replace("\\", "/")).casefold()
+            self.by_name.setdefault(key, info)
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        budget = self.max_bytes - self.read_bytes
+        try:
+            with self.zf.open(info) as fh:
+                data = fh.read(budget + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+            raise RefiError(f"{self.path}: entry {info.filename!r} is corrupt or unsupported: {err}") from None
+        if len(data) > budget:
+            raise RefiError(f"{self.path}: entry {info.filename!r} decompresses past the limit of {self.max_bytes:,} "
+                            "bytes (a zip bomb, or raise max_bytes=)")
+        self.read_bytes += len(data)
+        return data
+
+    def find(self, name: str) -> zipfile.ZipInfo | None:
+        return self.by_name.get(unicodedata.normalize("NFC", name).casefold())
+
+    def project_entry(self) -> zipfile.ZipInfo:
+        qde = [i for k, i in self.by_name.items() if "/" not in k and k.endswith(".qde")]
+        if not qde:
+            listed = ", ".join(sorted(i.filename for i in self.by_name.values())[:10]) or "none"
+            raise RefiError(f"{self.path}: no project.qde at the top of the zip (entries: {listed})")
+        if len(qde) > 1:
+            exact = [i for i in qde if i.filename.casefold() == "project.qde"]
+            if len(exact) != 1:
+                raise RefiError(f"{self.path}: several .qde files at the top of the zip: "
+                                f"{sorted(i.filename for i in qde)}")
+            return exact[0]
+        return qde[0]
+
+
+# ---------------------------------------------------------------------------------------- positions
+
+#: The readings tried for a source's positions: (name, UTF-16 units, BOM counted, CR LF as one).
+_READINGS = (
+    ("codepoints", False, False, False),
+    ("utf16", True, False, False),
+    ("codepoints+bom", False, True, False),
+    ("utf16+bom", True, True, False),
+    ("codepoints, crlf=1", False, False, True),
+    ("utf16, crlf=1", True, False, True),
+)
+
+
+class _Positions:
+    """Converts positions of one reading into code-point offsets of the text (BOM removed)."""
+
+    def __init__(self, text: str, had_bom: bool) -> None:
+        self.text = text
+        self.had_bom = had_bom
+        self.n = len(text)
+        self.crlf = np.array([m.start() for m in re.finditer("\r\n", text)], dtype=np.int64) if "\r\n" in text else None
+        self._astral: dict[bool, np.ndarray] = {}
+
+    def relevant(self) -> list[tuple[str, bool, bool, bool]]:
+        """The readings that differ on this text."""
+        out = [_READINGS[0]]
+        has_astral = not self.text.isascii() and _ASTRAL.search(self.text) is not None
+        if has_astral:
+            out.append(_READINGS[1])
+        if self.had_bom:
+            out += [r for r in _READINGS[2:4] if has_astral or not r[1]]
+        if self.crlf is not None and len(self.crlf):
+            out += [r for r in _READINGS[4:6] if has_astral or not r[1]]
+        return out
+
+    def _astral_u16(self, collapsed: bool) -> np.ndarray:
+        """UTF-16 start positions of astral characters in the (CR LF collapsed?) text."""
+        if collapsed not in self._astral:
+            t = self.text.replace("\r\n", "\n") if collapsed else self.text
+            pos = np.array([m.start() for m in _ASTRAL.finditer(t)], dtype=np.int64) if not t.isascii() else np.zeros(0, np.int64)
+            self._astral[collapsed] = pos + np.arange(len(pos))
+        return self._astral[collapsed]
+
+    def convert(self, pos: np.ndarray, reading: tuple[str, bool, bool, bool]) -> tuple[np.ndarray, np.ndarray]:
+        """Code-point offsets into the text and a mask of positions that cannot be converted
+        (inside a surrogate pair, inside the BOM, between CR and LF)."""
+        _, utf16, bom, crlf1 = reading
+        p = pos.astype(np.int64).copy()
+        bad = np.zeros(len(p), dtype=bool)
+        if bom:
+            bad |= p < 1
+            p = p - 1
+        if utf16:
+            ast = self._astral_u16(crlf1)
+            k = np.searchsorted(ast, p, side="left")
+            inside = np.searchsorted(ast + 1, p, side="left") > k  # p == ast + 1: second half of a pair
+            bad |= inside
+            p = p - k
+        if crlf1 and self.crlf is not None and len(self.crlf):
+            collapsed = self.crlf - np.arange(len(self.crlf))
+            p = p + np.searchsorted(collapsed, p, side="left")
+        return p, bad
+
+
+def _boundary_score(text: str, starts: np.ndarray, ends: np.ndarray) -> int:
+    """How many span ends fall on a word or line boundary (what a coder selects)."""
+    n = len(text)
+    score = 0
+    for s, e in zip(starts.tolist(), ends.tolist()):
+        if 0 <= s <= n and (s == 0 or not (text[s - 1].isalnum() and s < n and text[s].isalnum())):
+            score += 1 if s == n or not text[s].isspace() else 0
+        if 0 <= e <= n and (e == n or not (e > 0 and text[e - 1].isalnum() and text[e].isalnum())):
+            score += 1 if e == 0 or not text[e - 1].isspace() else 0
+    return score
+
+
+def _name_score(text: str, starts: np.ndarray, ends: np.ndarray, names: list[str | None]) -> int:
+    score = 0
+    for s, e, name in zip(starts.tolist(), ends.tolist(), names):
+        if not name or s < 0 or e > len(text) or s > e:
+            continue
+        quoted = name.rstrip("\u2026").rstrip(".").strip()
+        if len(quoted) >= 4 and _squash(text[s:e]).startswith(_squash(quoted)[:60]):
+            score += 4
+    return score
+
+
+def _squash(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).split())
+
+
+def _choose_reading(pos: _Positions, starts: np.ndarray, ends: np.ndarray, names: list[str | None],
+                    prior: str) -> tuple[tuple[str, bool, bool, bool], list[tuple[str, bool, bool, bool]]]:
+    candidates = pos.relevant()
+    if len(candidates) == 1 or len(starts) == 0:
+        return next((r for r in candidates if r[0] == prior), candidates[0]), candidates
+    best: tuple[int, int, tuple[str, bool, bool, bool]] | None = None
+    for r in candidates:
+        s, bad_s = pos.convert(starts, r)
+        e, bad_e = pos.convert(ends, r)
+        inside = (s >= 0) & (e <= pos.n) & (s <= e) & ~bad_s & ~bad_e
+        score = 10 * int(inside.sum()) + _name_score(pos.text, s, e, names) + _boundary_score(pos.text, s[inside], e[inside])
+        key = (score, 1 if r[0] == prior else 0, r)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    assert best is not None
+    return best[2], candidates
+
+
+def _prior(origin: str | None) -> str:
+    o = (origin or "").casefold()
+    if o.startswith("nvivo") and "mac" not in o:
+        return "utf16"
+    if "atlas.ti" in o:
+        return "codepoints, crlf=1"
+    return "codepoints"
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+
+def _decode(data: bytes, where: str) -> tuple[str, bool]:
+    """Text of a plain-text source: UTF-8 (BOM dropped and reported), or UTF-16 with a BOM."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, bom = data[3:], True
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), True
+        except UnicodeDecodeError as err:
+            raise RefiError(f"{where}: not valid UTF-16 at byte {err.start}") from None
+    else:
+        bom = False
+    try:
+        return data.decode("utf-8"), bom
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise RefiError(f"{where}: not valid UTF-8 at byte {err.start + (3 if bom else 0)} (line {line}); "
+                        "REFI-QDA text sources are UTF-8") from None
+
+
+def _value(vv: Any, types: Mapping[str, str], names: Mapping[str, str], where: str,
+           problems: list[str]) -> tuple[str, Any] | None:
+    ref = _child(vv, "VariableRef")
+    g = _guid(ref.get("targetGUID") if ref is not None else None, where, problems)
+    if g not in names:
+        problems.append(f"{where} line {vv.sourceline}: VariableRef {g} refers to no Variable")
+        return None
+    el = next((c for c in vv if _local(c) in _VALUE_TAGS), None)
+    if el is None:
+        return names[g], None
+    raw = (el.text or "").strip()
+    kind = _local(el)
+    try:
+        if kind == "BooleanValue":
+            return names[g], raw in ("true", "1")
+        if kind == "IntegerValue":
+            return names[g], int(raw)
+        if kind == "FloatValue":
+            return names[g], float(raw)
+        if kind == "DateValue":
+            return names[g], pd.Timestamp(raw[:10])
+        if kind == "DateTimeValue":
+            return names[g], pd.Timestamp(raw)
+    except (ValueError, TypeError):
+        problems.append(f"{where} line {el.sourceline}: {kind} {raw!r} is not valid")
+        return None
+    return names[g], el.text or ""
+
+
+def read_qdpx(
+    path: str | os.PathLike[str],
+    positions: str = "auto",
+    *,
+    validate: bool = True,
+    speaker_labels: bool | str = True,
+    base_path: str | os.PathLike[str] | None = None,
+    errors: str = "raise",
+    max_entries: int = MAX_ENTRIES,
+    max_bytes: int = MAX_BYTES,
+) -> Project:
+    """Reads a REFI-QDA project (``.qdpx``, or a loose ``.qde`` with its ``sources/`` folder
+    beside it) into a :class:`Project`: corpus, codebook (with code sets), coding, users,
+    cases, sources, sets, notes, annotations, problems and warnings.
+
+    ``positions`` says how the file counts text positions: ``"auto"`` (default) decides per
+    source (see the module documentation), ``"codepoints"`` (the standard) or ``"utf16"``
+    (NVivo for Windows) force one, BOM excluded and CR LF counted as two.  Text sources are
+    split into speaker turns at speaker labels (``speaker_labels``, as :func:`read_transcripts`)
+    unless the file was written by qualcore, whose turns are restored exactly.  Sources outside
+    the zip (``relative:///``, ``absolute:///``) are read only under ``base_path`` and never
+    outside it.
+
+    Structural problems raise :class:`~qualcore.errors.RefiError` listing all of them: XML that
+    does not validate (line and rule), GUIDs referring to nothing, duplicate GUIDs, selections
+    outside their source; with ``errors="collect"`` the bad selections are left out and listed
+    in ``project.problems`` instead.  Missing or non-text sources are skipped and listed in
+    ``project.sources`` and ``project.warnings``, never a crash.
+
+    >>> import pandas as pd, qualcore as qc, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.qdpx")
+    >>> corpus = qc.Corpus.from_texts(["Honestly 🤷 conflict of interest is real."], doc_ids=["A1"])
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Conflict of interest": None}})
+    >>> coding = qc.Coding.from_frame(corpus, cb, pd.DataFrame(
+    ...     {"doc_id": ["A1"], "start": [11], "end": [40], "code": ["Conflict of interest"]}))
+    >>> qc.write_qdpx(corpus, cb, coding, path)
+    >>> qc.read_qdpx(path).coding.frame["text"].tolist()
+    ['conflict of interest is real.']
+    """
+    if positions not in ("auto", "codepoints", "utf16"):
+        raise ArgumentError(f"positions: {positions!r} is not one of 'auto', 'codepoints', 'utf16'")
+    if errors not in ("raise", "collect"):
+        raise ArgumentError(f"errors: {errors!r} is not one of 'raise', 'collect'")
+    p = Path(path)
+    if not p.exists():
+        raise RefiError(f"{p}: no such file")
+    if p.suffix.casefold() == ".qde":
+        folder = p.parent
+        entries: dict[str, Path] = {}
+        for sub in ("sources", "Sources"):
+            if (folder / sub).is_dir():
+                for f in (folder / sub).iterdir():
+                    entries.setdefault(unicodedata.normalize("NFC", f"sources/{f.name}").casefold(), f)
+
+        def fetch(name: str) -> bytes | None:
+            f = entries.get(unicodedata.normalize("NFC", name).casefold())
+            return f.read_bytes() if f is not None else None
+
+        qde_bytes = p.read_bytes()
+        where = str(p)
+        sidecar = None
+    else:
+        z = _Zip(p, max_entries, max_bytes)
+        info = z.project_entry()
+        qde_bytes = z.read(info)
+        where = f"{p}!{info.filename}"
+
+        def fetch(name: str) -> bytes | None:
+            i = z.find(name)
+            return z.read(i) if i is not None else None
+
+        side = z.find(SIDECAR)
+        sidecar = z.read(side) if side is not None else None
+    root = _parse_xml(qde_bytes, where, f"{{{NS_PROJECT}}}Project", validate)
+    return _Reader(root, where, fetch, sidecar, positions, speaker_labels, base_path, errors).project()
+
+
+class _Reader:
+    def __init__(self, root: Any, where: str, fetch: Any, sidecar: bytes | None, positions: str,
+                 speaker_labels: bool | str, base_path: Any, errors: str) -> None:
+        self.root = root
+        self.where = where
+        self.fetch = fetch
+        self.positions = positions
+        self.speaker_labels = speaker_labels
+        self.base_path = Path(base_path).resolve() if base_path is not None else None
+        self.errors = errors
+        self.problems: list[str] = []  # structural: raise
+        self.warnings: list[str] = []
+        self.selection_problems: list[dict[str, Any]] = []
+        self.guids: dict[str, str] = {}  # guid -> what, for duplicates and references
+        self.sidecar: dict[str, Any] | None = None
+        if sidecar is not None:
+            try:
+                self.sidecar = json.loads(sidecar.decode("utf-8"))
+                if not isinstance(self.sidecar, dict) or self.sidecar.get("format") != "qualcore-refi":
+                    raise ValueError("not a qualcore sidecar")
+            except (ValueError, UnicodeDecodeError) as err:
+                self.warnings.append(f"{SIDECAR}: ignored ({err})")
+                self.sidecar = None
+
+    def at(self, el: Any) -> str:
+        return f"{self.where} line {el.sourceline}"
+
+    def register(self, el: Any, what: str) -> str | None:
+        g = _guid(el.get("guid"), self.at(el), self.problems)
+        if g is None:
+            return None
+        if g in self.guids:
+            self.problems.append(f"{self.at(el)}: duplicate GUID {g} ({what}; already used by {self.guids[g]})")
+        else:
+            self.guids[g] = what
+        return g
+
+    def ref(self, el: Any, attr: str = "targetGUID") -> str | None:
+        return _guid(el.get(attr), self.at(el), self.problems)
+
+    def project(self) -> Project:
+        root = self.root
+        name = root.get("name") or ""
+        origin = root.get("origin")
+        prior = {"auto": _prior(origin), "codepoints": "codepoints", "utf16": "utf16"}[self.positions]
+
+        # Users
+        users_rows = []
+        user_names: dict[str, str] = {}
+        users_el = _child(root, "Users")
+        for u in _children(users_el, "User") if users_el is not None else []:
+            g = self.register(u, "a User")
+            nm = u.get("name") or u.get("id") or (g or "")
+            users_rows.append({"guid": g, "name": nm, "id": u.get("id")})
+            if g is not None:
+                user_names[g] = nm
+
+        # Codebook
+        cb_el = _child(root, "CodeBook")
+        codes, code_paths = _codes_from(_child(cb_el, "Codes") if cb_el is not None else None, self.where,
+                                        self.problems, self.warnings)
+        for g, pth in code_paths.items():
+            if g in self.guids:
+                self.problems.append(f"{self.where}: duplicate GUID {g} (code {pth!r}; already used by {self.guids[g]})")
+            self.guids[g] = f"code {pth!r}"
+        code_notes: dict[str, list[str]] = {}
+        if cb_el is not None:
+            for c in cb_el.iter(f"{{{NS_PROJECT}}}Code"):
+                for nr in _children(c, "NoteRef"):
+                    code_notes.setdefault(_guid(c.get("guid"), self.at(c), []) or "", []).append(self.ref(nr) or "")
+
+        # Variables
+        var_names: dict[str, str] = {}
+        var_types: dict[str, str] = {}
+        vars_el = _child(root, "Variables")
+        for v in _children(vars_el, "Variable") if vars_el is not None else []:
+            g = self.register(v, "a Variable")
+            if g is not None:
+                var_names[g] = v.get("name") or g
+                var_types[g] = v.get("typeOfVariable") or "Text"
+
+        # Notes (read first: selections and codings refer to them)
+        notes_rows = []
+        note_text: dict[str, str] = {}
+        notes_el = _child(root, "Notes")
+        for n in _children(notes_el, "Note") if notes_el is not None else []:
+            g = self.register(n, "a Note")
+            txt = _text_of(_child(n, "PlainTextContent"))
+            if not txt and n.get("plainTextPath"):
+                data = self._source_bytes(n.get("plainTextPath"), "note")
+                if data is not None:
+                    txt = _decode(data, f"note {n.get('name')!r}")[0]
+            notes_rows.append({"guid": g, "name": n.get("name"), "text": txt,
+                               "creating_user": user_names.get(self.ref(n, "creatingUser") or "", None)})
+            if g is not None:
+                note_text[g] = txt
+
+        # Sources
+        sources_rows: list[dict[str, Any]] = []
+        docs: list[dict[str, Any]] = []
+        selections: list[dict[str, Any]] = []
+        annotations: list[dict[str, Any]] = []
+        source_doc: dict[str, str] = {}
+        sel_index: dict[str, int] = {}
+        sources_el = _child(root, "Sources")
+        taken_ids: set[str] = set()
+        for s in list(sources_el) if sources_el is not None else []:
+            kind = _local(s)
+            if kind not in _SOURCE_KINDS:
+                continue
+            g = self.register(s, f"a {kind}")
+            sname = unicodedata.normalize("NFC", s.get("name") or (g or "source"))
+            row: dict[str, Any] = {"guid": g, "name": sname, "kind": kind, "doc_id": None, "status": "",
+                                   "positions": None, "n_selections": 0}
+            sources_rows.append(row)
+            text_el = s
+            if kind == "PDFSource":
+                text_el = _child(s, "Representation")
+                n_pdf_sel = len(_children(s, "PDFSelection"))
+                if n_pdf_sel:
+                    self.warnings.append(f"{self.at(s)}: PDF source {sname!r}: {n_pdf_sel} area selection(s) "
+                                         "(PDFSelection) skipped; only the plain-text representation is read")
+                if text_el is None:
+                    row["status"] = "skipped: PDF without a plain-text Representation"
+                    self.warnings.append(f"{self.at(s)}: PDF source {sname!r} skipped: no plain-text Representation")
+                    continue
+                self.register(text_el, "a PDF Representation") if text_el.get("guid") else None
+            elif kind != "TextSource":
+                n_sel = sum(1 for c in s.iter() if _local(c).endswith("Selection"))
+                row["status"] = f"skipped: {kind[:-6].lower()} source"
+                row["n_selections"] = n_sel
+                self.warnings.append(f"{self.at(s)}: {kind} {sname!r} skipped with {n_sel} selection(s): qualcore "
+                                     "analyses text only")
+                for c in s.iter():
+                    if _local(c).endswith("Selection") or _local(c) == "Transcript":
+                        if c.get("guid"):
+                            self.register(c, f"a {_local(c)}")
+                continue
+            content = _child(text_el, "PlainTextContent")
+            if content is not None:
+                text, bom = _text_of(content), False
+                if text.startswith("\ufeff"):
+                    text, bom = text[1:], True
+            else:
+                tp = text_el.get("plainTextPath")
+                if not tp:
+                    row["status"] = "skipped: no PlainTextContent and no plainTextPath"
+                    self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: it has no plain text")
+                    row["n_selections"] = self._register_selections(text_el)
+                    continue
+                data = self._source_bytes(tp, sname)
+                if data is None:
+                    row["status"] = f"skipped: plain text {tp!r} not found"
+                    nsel = row["n_selections"] = self._register_selections(text_el)
+                    self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: its plain text {tp!r} is not "
+                                         f"in the project{f' ({nsel} selection(s) dropped)' if nsel else ''}")
+                    continue
+                text, bom = _decode(data, f"{self.where}: source {sname!r} ({tp})")
+            doc_id = _unique_name(_stem(sname), taken_ids)
+            taken_ids.add(doc_id)
+            row["doc_id"] = doc_id
+            row["status"] = "read"
+            if g is not None:
+                source_doc[g] = doc_id
+            attrs: dict[str, Any] = {}
+            for vv in _children(s, "VariableValue"):
+                got = _value(vv, var_types, var_names, self.where, self.problems)
+                if got is not None:
+                    attrs[got[0]] = got[1]
+            desc = _text_of(_child(s, "Description")).strip()
+            docs.append({"doc_id": doc_id, "text": text, "bom": bom, "attrs": attrs, "guid": g, "description": desc,
+                         "row": row})
+            # Selections and whole-source codings
+            sels = []
+            for sel in _children(text_el, "PlainTextSelection"):
+                sg = self.register(sel, "a PlainTextSelection")
+                try:
+                    st, en = int(sel.get("startPosition")), int(sel.get("endPosition"))
+                except (TypeError, ValueError):
+                    self.problems.append(f"{self.at(sel)}: positions {sel.get('startPosition')!r}..{sel.get('endPosition')!r} are not integers")
+                    continue
+                memo = [_text_of(_child(sel, "Description")).strip()]
+                memo += [note_text.get(self.ref(nr) or "", "") for nr in _children(sel, "NoteRef")]
+                codings = []
+                for cd in _children(sel, "Coding"):
+                    self.register(cd, "a Coding")
+                    codings.append(self._coding(cd, code_paths, note_text, user_names))
+                sels.append({"doc_id": doc_id, "guid": sg, "name": sel.get("name"), "start": st, "end": en,
+                             "memo": [m for m in memo if m], "codings": codings, "line": sel.sourceline,
+                             "creating_user": user_names.get(self.ref(sel, "creatingUser") or "", None)})
+                if sg is not None:
+                    sel_index[sg] = len(selections) + len(sels) - 1
+            for cd in _children(text_el, "Coding"):
+                self.register(cd, "a Coding")
+                sels.append({"doc_id": doc_id, "guid": None, "name": None, "start": 0, "end": None, "memo": [],
+                             "codings": [self._coding(cd, code_paths, note_text, user_names)], "line": cd.sourceline,
+                             "creating_user": None, "whole": True})
+            row["n_selections"] = len(sels)
+            docs[-1]["selections"] = sels
+            selections.extend(sels)
+
+        # Links from notes to selections are memos (NVivo annotations)
+        links_el = _child(root, "Links")
+        n_links = 0
+        for ln in _children(links_el, "Link") if links_el is not None else []:
+            self.register(ln, "a Link")
+            o, t = self.ref(ln, "originGUID"), self.ref(ln, "targetGUID")
+            for a, b in ((o, t), (t, o)):
+                if a in note_text and b in sel_index:
+                    selections[sel_index[b]]["memo"].append(note_text[a])
+                    break
+            else:
+                n_links += 1
+            for ref in (o, t):
+                if ref is not None and ref not in self.guids:
+                    self.problems.append(f"{self.at(ln)}: Link refers to {ref}, which is nothing in the project")
+        if n_links:
+            self.warnings.append(f"{n_links} Link(s) between objects other than a note and a selection dropped")
+
+        # Positions → code points, per source
+        if self.sidecar is not None:
+            self._check_sidecar(docs)
+        for d in docs:
+            self._place(d, prior)
+
+        # Cases
+        cases_rows = []
+        doc_attrs = {d["doc_id"]: d["attrs"] for d in docs}
+        doc_case: dict[str, list[str]] = {}
+        cases_el = _child(root, "Cases")
+        for c in _children(cases_el, "Case") if cases_el is not None else []:
+            g = self.register(c, "a Case")
+            cname = c.get("name") or (g or "case")
+            cvars: dict[str, Any] = {}
+            for vv in _children(c, "VariableValue"):
+                got = _value(vv, var_types, var_names, self.where, self.problems)
+                if got is not None:
+                    cvars[got[0]] = got[1]
+            members = []
+            for sr in _children(c, "SourceRef"):
+                r = self.ref(sr)
+                if r in source_doc:
+                    members.append(source_doc[r])
+                elif r not in self.guids:
+                    self.problems.append(f"{self.at(sr)}: SourceRef {r} refers to no source")
+            n_other = len(_children(c, "CodeRef")) + len(_children(c, "SelectionRef"))
+            if n_other:
+                self.warnings.append(f"{self.at(c)}: case {cname!r}: {n_other} CodeRef/SelectionRef member(s) dropped "
+                                     "(qualcore's cases are documents)")
+            cases_rows.append({"case": cname, "guid": g, "doc_ids": members, **cvars})
+            for m in members:
+                doc_case.setdefault(m, []).append(cname)
+                for k, v in cvars.items():
+                    old = doc_attrs[m].get(k)
+                    if k in doc_attrs[m] and old is not None and v is not None and old != v:
+                        self.warnings.append(f"document {m!r}: variable {k!r} is {old!r} on the source and {v!r} on "
+                                             f"case {cname!r}; the case's value is kept")
+                    if v is not None or k not in doc_attrs[m]:
+                        doc_attrs[m][k] = v
+
+        # Sets
+        sets_rows = []
+        code_sets: dict[str, list[str]] = {}
+        sets_el = _child(root, "Sets")
+        for st_el in _children(sets_el, "Set") if sets_el is not None else []:
+            self.register(st_el, "a Set")
+            sname = st_el.get("name") or ""
+            for m in st_el:
+                kind = _local(m)
+                if kind not in ("MemberCode", "MemberSource", "MemberNote"):
+                    continue
+                r = self.ref(m)
+                if r is None or r not in self.guids:
+                    self.problems.append(f"{self.at(m)}: set {sname!r}: {kind} {r} refers to nothing in the project")
+                    continue
+                member = code_paths.get(r) or source_doc.get(r) or r
+                sets_rows.append({"set": sname, "kind": kind[6:].lower(), "member": member, "guid": r})
+                if kind == "MemberCode":
+                    code_sets.setdefault(sname, []).append(member)
+        graphs_el = _child(root, "Graphs")
+        if graphs_el is not None:
+            self.warnings.append(f"{len(_children(graphs_el, 'Graph'))} Graph(s) dropped (qualcore draws its own "
+                                 "thematic maps)")
+
+        # Reference checks for codings and notes
+        for sel in selections:
+            for cd in sel["codings"]:
+                if cd["code_guid"] not in code_paths:
+                    self.problems.append(f"{self.where} line {cd['line']}: CodeRef {cd['code_guid']} refers to no code")
+        for owner, refs in code_notes.items():
+            for r in refs:
+                if r not in note_text:
+                    self.problems.append(f"{self.where}: code {code_paths.get(owner, owner)}: NoteRef {r} refers to no note")
+        if self.problems:
+            shown = self.problems[:50]
+            more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+            raise RefiError(f"{self.where}: {len(self.problems)} problem(s):\n  - " + "\n  - ".join(shown) + more,
+                            list(self.problems))
+
+        # Build the objects
+        corpus = self._corpus(docs, doc_attrs, doc_case)
+        codebook = Codebook(codes)
+        patterns = (self.sidecar or {}).get("patterns") or {}
+        if patterns:
+            codebook = Codebook([Code(c.path, c.description, c.colour, tuple(patterns.get(c.path, ()))) for c in codebook])
+        if code_sets:
+            codebook = codebook.with_sets(code_sets)
+        rows = []
+        for sel in selections:
+            if sel.get("dropped"):
+                continue
+            if not sel["codings"]:
+                if sel["memo"]:
+                    annotations.append({"doc_id": sel["doc_id"], "start": sel["start"], "end": sel["end"],
+                                        "memo": "\n\n".join(sel["memo"]), "creating_user": sel["creating_user"]})
+                continue
+            for cd in sel["codings"]:
+                memo = [m for m in cd["memo"] if m] + sel["memo"]
+                a, b = cd.get("span", (sel["start"], sel["end"]))
+                rows.append({"doc_id": sel["doc_id"], "start": a, "end": b,
+                             "code": code_paths[cd["code_guid"]], "coder": cd["coder"],
+                             "memo": "\n\n".join(memo) if memo else None})
+        frame = pd.DataFrame(rows, columns=["doc_id", "start", "end", "code", "coder", "memo"])
+        coding = Coding.from_frame(corpus, codebook, frame, coder="coder", memo="memo")
+        n_annot = len(annotations)
+        if n_annot:
+            self.warnings.append(f"{n_annot} selection(s) without codes kept as annotations (project.annotations)")
+        cases = pd.DataFrame(cases_rows)
+        if cases.empty:
+            cases = pd.DataFrame(columns=["case", "guid", "doc_ids"])
+        return Project(
+            name=name,
+            origin=origin,
+            corpus=corpus,
+            codebook=codebook,
+            coding=coding,
+            users=pd.DataFrame(users_rows, columns=["guid", "name", "id"]),
+            cases=cases,
+            sources=pd.DataFrame(sources_rows, columns=["guid", "name", "kind", "doc_id", "status", "positions",
+                                                        "n_selections"]),
+            sets=pd.DataFrame(sets_rows, columns=["set", "kind", "member", "guid"]),
+            notes=pd.DataFrame(notes_rows, columns=["guid", "name", "text", "creating_user"]),
+            annotations=pd.DataFrame(annotations, columns=["doc_id", "start", "end", "memo", "creating_user"]),
+            problems=pd.DataFrame(self.selection_problems,
+                                  columns=["doc_id", "selection", "line", "start", "end", "problem"]),
+            warnings=self.warnings,
+            description=_text_of(_child(root, "Description")).strip(),
+        )
+
+    def _register_selections(self, text_el: Any) -> int:
+        n = 0
+        for sel in text_el.iter():
+            if _local(sel) in ("PlainTextSelection", "Coding") and sel.get("guid"):
+                self.register(sel, f"a {_local(sel)}")
+                n += _local(sel) == "PlainTextSelection"
+        return n
+
+    def _coding(self, cd: Any, code_paths: Mapping[str, str], note_text: Mapping[str, str],
+                user_names: Mapping[str, str]) -> dict[str, Any]:
+        ref = _child(cd, "CodeRef")
+        cg = self.ref(ref) if ref is not None else None
+        memo = []
+        for nr in _children(cd, "NoteRef"):
+            r = self.ref(nr)
+            if r not in note_text:
+                self.problems.append(f"{self.at(nr)}: NoteRef {r} refers to no note")
+            else:
+                memo.append(note_text[r])
+        user = self.ref(cd, "creatingUser")
+        if user is not None and user not in user_names:
+            self.problems.append(f"{self.at(cd)}: creatingUser {user} refers to no User")
+        return {"code_guid": cg, "coder": user_names.get(user or "", None), "memo": memo, "line": cd.sourceline,
+                "guid": _guid(cd.get("guid"), self.at(cd), [])}
+
+    def _source_bytes(self, tp: str, what: str) -> bytes | None:
+        if tp.startswith("internal://"):
+            fname = tp[len("internal://"):]
+            if "/" in fname or "\\" in fname or fname in ("", ".", ".."):
+                self.problems.append(f"{self.where}: source {what!r}: internal path {tp!r} is not a flat file name")
+                return None
+            return self.fetch(f"sources/{fname}")  # type: ignore[no-any-return]
+        if tp.startswith(("relative:///", "absolute:///")):
+            if self.base_path is None:
+                self.warnings.append(f"source {what!r}: external file {tp!r} not read (pass base_path= to read files "
+                                     "under that folder)")
+                return None
+            rel = tp.split(":///", 1)[1]
+            target = (self.base_path / rel.lstrip("/")).resolve() if tp.startswith("relative") else Path("/" + rel.lstrip("/")).resolve()
+            if self.base_path != target and self.base_path not in target.parents:
+                self.problems.append(f"{self.where}: source {what!r}: {tp!r} points outside base_path {self.base_path}")
+                return None
+            try:
+                return target.read_bytes()
+            except OSError:
+                return None
+        self.problems.append(f"{self.where}: source {what!r}: path {tp!r} is not internal://, relative:/// or absolute:///")
+        return None
+
+    def _check_sidecar(self, docs: list[dict[str, Any]]) -> None:
+        meta = (self.sidecar or {}).get("documents", {})
+        for d in docs:
+            m = meta.get(d["guid"] or "")
+            if m is None:
+                continue
+            if m.get("crc32") != zlib.crc32(d["text"].encode("utf-8")) or m.get("doc_id") is None:
+                self.warnings.append(f"{SIDECAR}: source {d['doc_id']!r} changed since qualcore wrote it; its turns "
+                                     "are read from the speaker labels instead")
+                continue
+            d["meta"] = m
+
+    def _place(self, d: dict[str, Any], prior: str) -> None:
+        """Converts this document's selection positions to code points of its text."""
+        text = d["text"]
+        sels = d.get("selections", [])
+        for s in sels:
+            if s.get("whole"):
+                s["end"] = len(text)
+        pos = _Positions(text, d["bom"])
+        live = [s for s in sels if not s.get("whole")]
+        starts = np.array([s["start"] for s in live], dtype=np.int64)
+        ends = np.array([s["end"] for s in live], dtype=np.int64)
+        names = [s["name"] for s in live]
+        if "meta" in d:  # written by qualcore: code points of the LF text, by construction
+            reading = _READINGS[0]
+            candidates = [reading]
+        elif self.positions == "auto":
+            reading, candidates = _choose_reading(pos, starts, ends, names, prior)
+        else:
+            reading = next(r for r in _READINGS if r[0] == self.positions)
+            candidates = [reading]
+        d["row"]["positions"] = reading[0]
+        cs, bad_s = pos.convert(starts, reading)
+        ce, bad_e = pos.convert(ends, reading)
+        # Selections whose text differs between the readings that differ on this text.
+        others = [r for r in candidates if r != reading]
+        alt = [(r, *pos.convert(starts, r)[:1], *pos.convert(ends, r)[:1]) for r in others]
+        for i, s in enumerate(live):
+            st, en = int(cs[i]), int(ce[i])
+            problem = None
+            if bad_s[i] or bad_e[i]:
+                problem = f"position {s['start']}..{s['end']} splits a character under the {reading[0]} reading"
+            elif s["start"] > s["end"]:
+                problem = f"startPosition {s['start']} is after endPosition {s['end']}"
+            elif st < 0 or en > len(text):
+                problem = f"selection {s['start']}..{s['end']} is outside its source ({len(text)} characters)"
+            if problem is not None:
+                msg = f"{self.where} line {s['line']}: source {d['doc_id']!r}: {problem}"
+                if self.errors == "raise":
+                    self.problems.append(msg)
+                self.selection_problems.append({"doc_id": d["doc_id"], "selection": s["guid"], "line": s["line"],
+                                                "start": s["start"], "end": s["end"], "problem": problem})
+                s["dropped"] = True
+                continue
+            s["start"], s["end"] = st, en
+            changed = [r[0] for r, a, b in alt if 0 <= a[i] <= b[i] <= len(text) and text[a[i]:b[i]] != text[st:en]]
+            if changed:
+                self.selection_problems.append({
+                    "doc_id": d["doc_id"], "selection": s["guid"], "line": s["line"], "start": st, "end": en,
+                    "problem": f"text differs under the {', '.join(changed)} reading(s); {reading[0]} used"})
+        if len(candidates) > 1 and len(live) and reading[0] != prior:
+            self.warnings.append(f"source {d['doc_id']!r}: positions read as {reading[0]} (the readings "
+                                 f"{', '.join(r[0] for r in candidates)} differ on this text)")
+
+    def _corpus(self, docs: list[dict[str, Any]], doc_attrs: Mapping[str, dict[str, Any]],
+                doc_case: Mapping[str, list[str]]) -> Corpus:
+        from . import _native
+
+        ids = [d["doc_id"] for d in docs]
+        texts = [d["text"] for d in docs]
+        side = self.sidecar or {}
+        all_meta = all("meta" in d for d in docs) and bool(docs)
+        if all_meta:
+            # Restore the qualcore corpus exactly: removed CRs, doc ids and turns.
+            ids = [d["meta"]["doc_id"] for d in docs]
+            for d, i in zip(docs, range(len(docs))):
+                cr = d["meta"].get("cr") or []
+                lone = d["meta"].get("lone_cr") or []
+                if lone:  # lone CRs were written as LF (same length); positions are in the LF text
+                    chars = list(texts[i])
+                    lf_pos = np.asarray(lone, dtype=np.int64)
+                    if cr:
+                        lf_pos = lf_pos - np.searchsorted(np.asarray(cr, dtype=np.int64), lf_pos, side="left")
+                    for q in lf_pos.tolist():
+                        chars[q] = "\r"
+                    texts[i] = "".join(chars)
+                if cr:
+                    texts[i] = _reinsert_cr(texts[i], cr)
+                    for s in d.get("selections", []):
+                        if not s.get("dropped"):
+                            s["start"], s["end"] = (int(x) for x in _shift_up(np.array([s["start"], s["end"]]), cr))
+                    for s in d.get("selections", []):
+                        s["doc_id"] = d["meta"]["doc_id"]
+                else:
+                    for s in d.get("selections", []):
+                        s["doc_id"] = d["meta"]["doc_id"]
+            exact = side.get("exact", {})
+            for d in docs:
+                for s in d.get("selections", []):
+                    for cd in s["codings"]:
+                        if cd["guid"] in exact:
+                            cd["span"] = tuple(exact[cd["guid"]])
+            turns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
+            for row, d in enumerate(docs):
+                for t in d["meta"].get("turns", []):
+                    spk, st, en, ls, le, ts, te = t
+                    for col, v in zip(turns, (row, spk, st, en, ls, le,
+                                              float("nan") if ts is None else ts, float("nan") if te is None else te)):
+                        col.append(v)
+            native = _native.Corpus.build(ids, texts, turns if turns[0] else None)
+            corpus = Corpus(native, interviewers=side.get("interviewers", []))
+            rename = dict(zip([d["doc_id"] for d in docs], ids))
+        else:
+            if docs and any("meta" in d for d in docs):
+                self.warnings.append(f"{SIDECAR}: describes only some sources; all turns are read from speaker labels")
+            corpus = Corpus.from_texts(texts, doc_ids=ids, speaker_labels=self.speaker_labels) if docs else Corpus.from_texts([], doc_ids=[])
+            rename = {i: i for i in ids}
+        # Attributes: source variables, case variables and the case name.
+        rows = []
+        for d in docs:
+            r = {"doc_id": rename[d["doc_id"]], **doc_attrs[d["doc_id"]]}
+            if d["doc_id"] in doc_case:
+                r["case"] = "; ".join(doc_case[d["doc_id"]])
+            rows.append(r)
+        frame = pd.DataFrame(rows)
+        if len(frame.columns) > 1:
+            dtypes = side.get("dtypes", {}) if all_meta else {}
+            for col, dt in dtypes.items():
+                if col in frame.columns:
+                    try:
+                        frame[col] = frame[col].astype(dt)
+                    except (TypeError, ValueError):
+                        pass
+            if all_meta and "columns" in side:
+                cols = [c for c in side["columns"] if c in frame.columns]
+                frame = frame[["doc_id", *cols, *[c for c in frame.columns if c not in cols and c != "doc_id"]]]
+            corpus = corpus.with_attributes(frame)
+        return corpus
+
+
+def _stem(name: str) -> str:
+    stem = name.rsplit("/", 1)[-1]
+    for ext in (".txt", ".docx", ".doc", ".rtf", ".pdf", ".odt", ".html", ".htm"):
+        if stem.casefold().endswith(ext) and len(stem) > len(ext):
+            return stem[: -len(ext)]
+    return stem
+
+
+def _reinsert_cr(text: str, cr: list[int]) -> str:
+    """The text with a CR put back at each position of ``cr`` (offsets of the original)."""
+    parts = []
+    prev = 0
+    for k, p in enumerate(cr):
+        q = p - k  # position in the LF text
+        parts.append(text[prev:q])
+        parts.append("\r")
+        prev = q
+    parts.append(text[prev:])
+    return "".join(parts)
+
+
+def _shift_up(pos: np.ndarray, cr: list[int]) -> np.ndarray:
+    """Offsets in the LF text -> offsets in the text with CRs put back."""
+    collapsed = np.asarray(cr, dtype=np.int64) - np.arange(len(cr))
+    return pos + np.searchsorted(collapsed, pos, side="left")
+
+
+# ---------------------------------------------------------------------------------------- writing
+
+
+def _variable_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "Boolean"
+    if pd.api.types.is_integer_dtype(s):
+        return "Integer"
+    if pd.api.types.is_float_dtype(s):
+        vals = s.dropna()
+        if len(vals) and np.all(np.mod(vals, 1) == 0) and s.isna().any():
+            return "Integer"  # integers with gaps, as pandas stores them
+        return "Float"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        vals = s.dropna()
+        if len(vals) and (vals.dt.normalize() == vals).all():
+            return "Date"
+        return "DateTime"
+    vals = s.dropna().tolist()
+    if vals and all(isinstance(v, bool | np.bool_) for v in vals):
+        return "Boolean"
+    if vals and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in vals):
+        return "Integer"
+    if vals and all(isinstance(v, _dt.date) and not isinstance(v, _dt.datetime) for v in vals):
+        return "Date"
+    return "Text"
+
+
+def _format_value(v: Any, kind: str) -> str:
+    if kind == "Boolean":
+        return "true" if bool(v) else "false"
+    if kind == "Integer":
+        return str(int(v))
+    if kind == "Float":
+        return format(decimal.Decimal(repr(float(v))), "f")
+    if kind == "Date":
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    if kind == "DateTime":
+        ts = pd.Timestamp(v)
+        if ts.tzinfo is not None:
+            return ts.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+        return ts.strftime("%Y-%m-%dT%H:%M:%S.%f").replace(".000000", "")
+    return _xml_text(str(v))
+
+
+def write_qdpx(
+    corpus: Corpus,
+    codebook: Codebook,
+    coding: Coding | None,
+    path: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    origin: str | None = None,
+    group_sets: str | Iterable[str] | None = "group",
+) -> None:
+    """Writes a REFI-QDA project (``.qdpx``) that NVivo, ATLAS.ti, MAXQDA and QualCoder can
+    import and that validates against the official schema (checked before the file is
+    written).
+
+    Every document becomes a text source (``sources/<GUID>.txt``, UTF-8 without BOM, LF line
+    ends: CRs are removed and positions shifted to match) and a Case of the same name holding
+    the attributes as typed Variables (Text, Integer, Float, Boolean, Date, DateTime; missing
+    values left out); each attribute in ``group_sets`` also gives one Set of sources per value
+    (how MAXQDA and ATLAS.ti show document groups).  Coders become Users; each distinct span
+    a PlainTextSelection named after its text, with one Coding per code; memos become Notes
+    referred to by their coding.  GUIDs are UUIDv5 of the project name and each object's key,
+    so the same project written twice is byte-for-byte the same.  ``qualcore.json`` in the
+    zip keeps what the standard cannot hold (turns, interviewers, removed CRs, patterns,
+    attribute dtypes) for a lossless read-back.  Written atomically (a temporary file, then
+    a rename).
+
+    >>> import qualcore as qc, os, tempfile, zipfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "p.qdpx")
+    >>> corpus = qc.Corpus.from_texts(["I trust my GP."], doc_ids=["A1"])
+    >>> qc.write_qdpx(corpus, qc.Codebook.from_dict({"Trust": None}), None, path)
+    >>> sorted(n.split("/")[0] for n in zipfile.ZipFile(path).namelist())
+    ['project.qde', 'qualcore.json', 'sources']
+    """
+    etree = _lxml()
+    if not isinstance(corpus, Corpus):
+        raise ArgumentError(f"corpus: expected a qualcore.Corpus, got {type(corpus).__name__}")
+    if not isinstance(codebook, Codebook):
+        raise ArgumentError(f"codebook: expected a qualcore.Codebook, got {type(codebook).__name__}")
+    if coding is not None and not isinstance(coding, Coding):
+        raise ArgumentError(f"coding: expected a qualcore.Coding or None, got {type(coding).__name__}")
+    if coding is not None and coding.corpus.doc_ids != corpus.doc_ids:
+        raise ArgumentError("coding: it codes another corpus (its document ids differ from corpus's)")
+    if coding is not None:
+        unknown = sorted(set(coding.codes()) - set(codebook.paths))
+        if unknown:
+            raise ArgumentError(f"coding: codes not in the codebook: {unknown[:10]}")
+    proj_name = name or Path(path).stem or "qualcore project"
+    ns = NS_PROJECT
+    E = lambda parent, tag, **attrs: etree.SubElement(parent, f"{{{ns}}}{tag}", **attrs)  # noqa: E731
+    G = lambda *key: _stable_guid(proj_name, *key)  # noqa: E731
+
+    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
+    root.set("name", proj_name)
+    root.set("origin", origin or _origin())
+    frame = coding.to_frame() if coding is not None else pd.DataFrame(columns=["doc_id", "start", "end", "code", "coder", "memo"])
+
+    # Users
+    coders = [c for c in pd.unique(frame["coder"].astype(object)) if c is not None and not (isinstance(c, float) and np.isnan(c))]
+    coders = sorted({str(c) for c in coders})
+    user_guid = {c: G("user", c) for c in coders}
+    if coders:
+        users = E(root, "Users")
+        for c in coders:
+            E(users, "User", guid=user_guid[c], name=c)
+
+    # CodeBook
+    code_guid = {p: G("code", p) for p in codebook.paths}
+    if len(codebook):
+        cb_el = E(root, "CodeBook")
+        cb_el.append(_codes_xml(codebook, ns, code_guid, lambda p: True))
+
+    # Variables
+    attrs = corpus.attributes
+    var_kind = {col: _variable_type(attrs[col]) for col in attrs.columns}
+    if var_kind:
+        vars_el = E(root, "Variables")
+        for col, kind in var_kind.items():
+            E(vars_el, "Variable", guid=G("variable", col), name=str(col), typeOfVariable=kind)
+
+    # Cases: one per document, holding its attributes
+    ids = corpus.doc_ids
+    source_guid = {d: G("source", d) for d in ids}
+    if ids:
+        cases_el = E(root, "Cases")
+        for d in ids:
+            case = E(cases_el, "Case", guid=G("case", d), name=_xml_text(d))
+            for col, kind in var_kind.items():
+                v = attrs.at[d, col]
+                if v is None or (not isinstance(v, str) and pd.isna(v)):
+                    continue
+                vv = E(case, "VariableValue")
+                E(vv, "VariableRef", targetGUID=G("variable", col))
+                E(vv, f"{kind}Value").text = _format_value(v, kind)
+            E(case, "SourceRef", targetGUID=source_guid[d])
+
+    # Sources and selections
+    texts = corpus.texts
+    notes: list[tuple[str, str, str | None]] = []
+    files: list[tuple[str, bytes]] = []
+    meta_docs: dict[str, Any] = {}
+    exact: dict[str, list[int]] = {}
+    turns = corpus._turn_table() if len(corpus) else None
+    speakers = corpus._native.speakers()
+    doc_pos = {d: i for i, d in enumerate(ids)}
+    by_doc = {d: g for d, g in frame.groupby("doc_id", sort=False)} if len(frame) else {}
+    if ids:
+        sources_el = E(root, "Sources")
+    for i, d in enumerate(ids):
+        text = texts[i]
+        cr = [m.start() for m in re.finditer("\r\n", text)] if "\r" in text else []
+        lone = [m.start() for m in re.finditer("\r(?!\n)", text)] if "\r" in text else []
+        lf_text = text.replace("\r\n", "\n").replace("\r", "\n") if cr or lone else text
+        sg = source_guid[d]
+        src = E(sources_el, "TextSource", guid=sg, name=_xml_text(f"{d}.txt"), plainTextPath=f"internal://{sg}.txt")
+        files.append((f"sources/{sg}.txt", lf_text.encode("utf-8", "surrogatepass")))
+        g_rows = by_doc.get(d)
+        if g_rows is not None:
+            st = g_rows["start"].to_numpy(np.int64)
+            en = g_rows["end"].to_numpy(np.int64)
+            orig_st, orig_en = st, en
+            if cr:
+                crs = np.asarray(cr, dtype=np.int64)
+                st = st - np.searchsorted(crs, st, side="left")
+                en = en - np.searchsorted(crs, en, side="left")
+                inexact = (_shift_up(st, cr) != orig_st) | (_shift_up(en, cr) != orig_en)
+            else:
+                inexact = np.zeros(len(st), dtype=bool)
+            spans: dict[tuple[int, int], list[int]] = {}
+            for k, (a, b) in enumerate(zip(st.tolist(), en.tolist())):
+                spans.setdefault((a, b), []).append(k)
+            seen_coding: dict[tuple[Any, ...], int] = {}
+            for (a, b), rows in spans.items():
+                sel_guid = G("selection", d, a, b)
+                quote = lf_text[a:b]
+                label = quote if len(quote) <= 100 else quote[:100] + "\u2026"
+                sel = E(src, "PlainTextSelection", guid=sel_guid, name=_xml_text(label or "(empty)"),
+                        startPosition=str(a), endPosition=str(b))
+                for k in rows:
+                    r = g_rows.iloc[k]
+                    coder = r["coder"]
+                    coder = None if coder is None or (isinstance(coder, float) and np.isnan(coder)) else str(coder)
+                    key = (d, a, b, r["code"], coder)
+                    n = seen_coding.get(key, 0)
+                    seen_coding[key] = n + 1
+                    cguid = G("coding", *key, n)
+                    attrs_c = {"guid": cguid}
+                    if coder is not None:
+                        attrs_c["creatingUser"] = user_guid[coder]
+                    c_el = E(sel, "Coding", **attrs_c)
+                    if inexact[k]:  # a span that starts or ends between CR and LF
+                        exact[cguid.lower()] = [int(orig_st[k]), int(orig_en[k])]
+                    E(c_el, "CodeRef", targetGUID=code_guid[r["code"]])
+                    memo = r["memo"]
+                    if memo is not None and not (isinstance(memo, float) and np.isnan(memo)) and str(memo) != "":
+                        note_guid = G("note", cguid)
+                        notes.append((note_guid, f"Memo: {r['code'].rsplit(PATH_SEPARATOR, 1)[-1]} ({d})", str(memo)))
+                        E(c_el, "NoteRef", targetGUID=note_guid)
+        t_rows = []
+        if turns is not None:
+            lo, hi = np.searchsorted(turns["doc"], [doc_pos[d], doc_pos[d] + 1])
+            for j in range(lo, hi):
+                spk = int(turns["speaker"][j])
+                ts, te = float(turns["time_start"][j]), float(turns["time_end"][j])
+                t_rows.append([speakers[spk] if spk >= 0 else None, int(turns["start"][j]), int(turns["end"][j]),
+                               int(turns["label_start"][j]), int(turns["label_end"][j]),
+                               None if np.isnan(ts) else ts, None if np.isnan(te) else te])
+        meta_docs[sg.lower()] = {"doc_id": d, "crc32": zlib.crc32(lf_text.encode("utf-8", "surrogatepass")),
+                                 "cr": cr, "lone_cr": lone, "turns": t_rows}
+    if notes:
+        notes_el = E(root, "Notes")
+        for g, nm, txt in notes:
+            n_el = E(notes_el, "Note", guid=g, name=_xml_text(nm))
+            E(n_el, "PlainTextContent").text = _xml_text(txt)
+
+    # Sets: code sets, and source sets per value of the group attributes
+    set_specs: list[tuple[str, str, list[str]]] = []
+    for sname, members in codebook.sets.items():
+        set_specs.append((sname, "MemberCode", [code_guid[m] for m in members]))
+    groups = [group_sets] if isinstance(group_sets, str) else list(group_sets or [])
+    for col in groups:
+        if col in attrs.columns:
+            for val, members in attrs.groupby(col, sort=True, observed=True).groups.items():
+                set_specs.append((f"{col}: {val}", "MemberSource", [source_guid[m] for m in members]))
+    set_specs = [s for s in set_specs if s[2]]
+    if set_specs:
+        sets_el = E(root, "Sets")
+        for sname, kind, members in set_specs:
+            s_el = E(sets_el, "Set", guid=G("set", kind, sname), name=_xml_text(sname))
+            for m in members:
+                E(s_el, kind, targetGUID=m)
+
+    data = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    _check_valid(data, ns)
+    sidecar = {
+        "format": "qualcore-refi",
+        "version": 1,
+        "documents": meta_docs,
+        "exact": exact,
+        "interviewers": sorted(corpus.interviewers),
+        "patterns": {c.path: list(c.patterns) for c in codebook if c.patterns},
+        "columns": [str(c) for c in attrs.columns],
+        "dtypes": {str(c): str(attrs[c].dtype) for c in attrs.columns if str(attrs[c].dtype) in ("category", "string", "boolean", "Int64", "Float64")},
+    }
+
+    def write(fh: Any) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            fixed = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same project gives the same bytes
+            for nm, payload in [("project.qde", data), *files,
+                                (SIDECAR, json.dumps(sidecar, ensure_ascii=False, sort_keys=True).encode("utf-8"))]:
+                info = zipfile.ZipInfo(nm, date_time=fixed)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                zf.writestr(info, payload)
+
+    _atomic_write(Path(path), writer=write)

@@ -49,9 +49,11 @@ $(BENCH_DEPS): requirements-bench.txt $(DEPS)
 # Quick benchmarks (16 MB Gutenberg); `make bench-full` runs the 256 MB set.
 bench: build $(BENCH_DEPS)
 	$(PY) benchmarks/run.py --size 16mb
+	$(PY) benchmarks/refi.py
 
 bench-full: build $(BENCH_DEPS)
 	$(PY) benchmarks/run.py --size 256mb
+	$(PY) benchmarks/refi.py
 
 clean:
 	cargo clean

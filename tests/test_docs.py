@@ -20,6 +20,7 @@ MODULES = [
     "qualcore._unitized",
     "qualcore._cooccurrence",
     "qualcore._refi",
+    "qualcore._terms",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

@@ -20,6 +20,7 @@ from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
 from ._kwic import KwicFrame
 from ._refi import Project, read_qdc, read_qdpx, write_qdc, write_qdpx
+from ._terms import Dfm, Fcm
 from ._tokens import Tokens
 from ._util import THREADS_ENV
 from .errors import QualcoreError
@@ -62,6 +63,8 @@ __all__ = [
     "Document",
     "KwicFrame",
     "Tokens",
+    "Dfm",
+    "Fcm",
     "Project",
     "read_qdc",
     "read_qdpx",

@@ -39,8 +39,9 @@ class Corpus:
         """Reads UTF-8 transcripts in parallel and splits them into speaker turns; ``formats``
         gives each file's format ("text", "vtt", "srt")."""
     @staticmethod
-    def parse_texts(doc_ids: list[str], texts: list[str], label_pattern: str, threads: int | None = None) -> Corpus:
-        """Splits texts already in memory into speaker turns, as ``read_transcripts`` does."""
+    def parse_texts(doc_ids: list[str], texts: list[Any], label_pattern: str, threads: int | None = None) -> Corpus:
+        """Splits texts already in memory (str, or UTF-8 bytes) into speaker turns, as
+        ``read_transcripts`` does."""
     def __len__(self) -> int: ...
     def doc_ids(self) -> list[str]:
         """Document ids in order."""
@@ -116,6 +117,9 @@ class Tokens:
 
     def columns(self, threads: int | None = None) -> dict[str, _I64]:
         """Token columns: doc, turn, position, start, end, type."""
+    def flat(self, threads: int | None = None) -> dict[str, _I64]:
+        """All tokens concatenated: norm (norm id per token), unit_offsets (n_units + 1),
+        unit_doc, unit_turn (-1: outside every turn)."""
     def types(self) -> list[str]:
         """Original forms by type id."""
     def type_norms(self) -> _I64:

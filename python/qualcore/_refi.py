@@ -25,6 +25,8 @@ other tools ignore the extra entry.
 from __future__ import annotations
 
 import datetime as _dt
+import array
+import contextlib
 import decimal
 import hashlib
 import json
@@ -35,7 +37,7 @@ import unicodedata
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -47,6 +49,7 @@ import pandas as pd
 from ._codebook import PATH_SEPARATOR, Code, Codebook
 from ._coding import Coding
 from ._corpus import DEFAULT_LABEL_PATTERN, Corpus
+from ._util import threads_arg
 from .errors import ArgumentError, RefiError
 
 if TYPE_CHECKING:
@@ -446,6 +449,33 @@ class _Zip:
         self.read_bytes += len(data)
         return data
 
+    @contextlib.contextmanager
+    def stream(self, info: zipfile.ZipInfo) -> Iterator[Any]:
+        """The entry as a file object that refuses to inflate past the byte budget."""
+        zip_self = self
+
+        class Bounded:
+            def __init__(self, fh: Any) -> None:
+                self.fh = fh
+
+            def read(self, n: int = -1) -> bytes:
+                try:
+                    data = self.fh.read(n)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+                    raise RefiError(f"{zip_self.path}: entry {info.filename!r} is corrupt or unsupported: {err}") from None
+                zip_self.read_bytes += len(data)
+                if zip_self.read_bytes > zip_self.max_bytes:
+                    raise RefiError(f"{zip_self.path}: entry {info.filename!r} decompresses past the limit of "
+                                    f"{zip_self.max_bytes:,} bytes (a zip bomb, or raise max_bytes=)")
+                return data  # type: ignore[no-any-return]
+
+        try:
+            fh = self.zf.open(info)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as err:
+            raise RefiError(f"{self.path}: entry {info.filename!r} is corrupt or unsupported: {err}") from None
+        with fh:
+            yield Bounded(fh)
+
     def find(self, name: str) -> zipfile.ZipInfo | None:
         return self.by_name.get(unicodedata.normalize("NFC", name).casefold())
 
@@ -675,6 +705,8 @@ def read_qdpx(
         raise ArgumentError(f"positions: {positions!r} is not one of 'auto', 'codepoints', 'utf16'")
     if errors not in ("raise", "collect"):
         raise ArgumentError(f"errors: {errors!r} is not one of 'raise', 'collect'")
+    if not isinstance(speaker_labels, bool | str):
+        raise ArgumentError(f"speaker_labels: expected True, False or a regex str, got {speaker_labels!r}")
     p = Path(path)
     if not p.exists():
         raise RefiError(f"{p}: no such file")
@@ -690,13 +722,14 @@ def read_qdpx(
             f = entries.get(unicodedata.normalize("NFC", name).casefold())
             return f.read_bytes() if f is not None else None
 
-        qde_bytes = p.read_bytes()
         where = str(p)
         sidecar = None
+        with p.open("rb") as stream:
+            reader = _Reader(where, fetch, sidecar, positions, speaker_labels, base_path, errors)
+            _stream_parse(stream, where, f"{{{NS_PROJECT}}}Project", validate, reader, lambda: p.read_bytes())
     else:
         z = _Zip(p, max_entries, max_bytes)
         info = z.project_entry()
-        qde_bytes = z.read(info)
         where = f"{p}!{info.filename}"
 
         def fetch(name: str) -> bytes | None:
@@ -705,14 +738,143 @@ def read_qdpx(
 
         side = z.find(SIDECAR)
         sidecar = z.read(side) if side is not None else None
-    root = _parse_xml(qde_bytes, where, f"{{{NS_PROJECT}}}Project", validate)
-    return _Reader(root, where, fetch, sidecar, positions, speaker_labels, base_path, errors).project()
+        reader = _Reader(where, fetch, sidecar, positions, speaker_labels, base_path, errors)
+        with z.stream(info) as stream:
+            _stream_parse(stream, where, f"{{{NS_PROJECT}}}Project", validate, reader, lambda: z.read(info))
+    return reader.project()
+
+
+def _stream_parse(stream: Any, where: str, expected: str, validate: bool, reader: _Reader,
+                  whole: Any) -> None:
+    """Parses project XML from ``stream`` in chunks, validating as it goes, and hands each
+    top-level element (and each source) to ``reader`` before freeing it, so memory stays near
+    the size of one source.  ``whole()`` gives the bytes again to list every schema error with
+    its line when validation fails."""
+    etree = _lxml()
+    ns, _, _ = expected[1:].partition("}")
+    kwargs: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False,
+                              "huge_tree": True, "remove_pis": True, "remove_comments": True}
+    if validate:
+        kwargs["schema"] = _schema(ns)
+    parser = etree.XMLPullParser(events=("start", "end"), **kwargs)
+    depth = 0
+    checked = False
+    first = True
+    try:
+        while True:
+            chunk = stream.read(1 << 20)
+            if first:
+                first = False
+                if re.search(rb"<!\s*(DOCTYPE|ENTITY)", chunk, re.IGNORECASE):
+                    raise RefiError(f"{where}: a DTD or entity declaration (<!DOCTYPE …> / <!ENTITY …>) is not allowed "
+                                    "in REFI-QDA files (refused: external entities and entity expansion are attack vectors)")
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+            for event, el in parser.read_events():
+                if event == "start":
+                    depth += 1
+                    if not checked:
+                        checked = True
+                        if el.getroottree().docinfo.doctype:
+                            raise RefiError(f"{where}: a DTD is not allowed in REFI-QDA files")
+                        if el.tag != expected:
+                            raise RefiError(f"{where} line {el.sourceline}: the root element is {el.tag!r}; expected "
+                                            f"{expected.partition('}')[2]!r} in namespace {ns!r} (QDA-XML 1.0; drafts "
+                                            "such as ':0:4' namespaces are not supported)")
+                        reader.start(el)
+                    continue
+                depth -= 1
+                if depth == 2 and _local(el.getparent()) == "Sources":
+                    reader.source(el)
+                    _free(el)
+                elif depth == 1:
+                    reader.top(el)
+                    _free(el)
+            if not chunk:
+                break
+    except etree.XMLSyntaxError as err:
+        if validate and "Element '" in str(err.msg):
+            _parse_xml(whole(), where, expected, True)  # lists every schema error with its line
+        line = err.position[0] if getattr(err, "position", None) and err.position[0] else err.lineno
+        raise RefiError(f"{where} line {line}: not well-formed XML: {err.msg}") from None
+
+
+def _free(el: Any) -> None:
+    el.clear(keep_tail=True)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+class _GuidTable:
+    """Every GUID of a project with what it names, in compact arrays (36 bytes and three
+    integers an entry, no Python object), for duplicate checks and reference look-ups."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.kind = array.array("q")
+        self.line = array.array("q")
+        self.aux = array.array("q")
+        self.kinds: list[str] = []
+        self.kind_index: dict[str, int] = {}
+        self.keys: np.ndarray | None = None
+        self.order: np.ndarray | None = None
+
+    def add(self, g: str, what: str, line: int | None, aux: int = -1) -> None:
+        k = self.kind_index.get(what)
+        if k is None:
+            k = self.kind_index[what] = len(self.kinds)
+            self.kinds.append(what)
+        self.buf += g.encode("ascii", "replace")[:36].ljust(36, b" ")
+        self.kind.append(k)
+        self.line.append(line or 0)
+        self.aux.append(aux)
+        self.keys = None
+
+    def _index(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.keys is None or self.order is None:
+            raw = np.frombuffer(bytes(self.buf), dtype="S36")
+            self.order = np.argsort(raw, kind="stable")
+            self.keys = raw[self.order]
+        return self.keys, self.order
+
+    def duplicates(self, where: str) -> list[str]:
+        keys, order = self._index()
+        if len(keys) < 2:
+            return []
+        same = np.flatnonzero(keys[1:] == keys[:-1])
+        out = []
+        for i in same.tolist()[:100]:
+            a, b = int(order[i]), int(order[i + 1])
+            out.append(f"{where} line {self.line[b]}: duplicate GUID {keys[i + 1].decode().strip()} "
+                       f"({self.kinds[self.kind[b]]}; already used by {self.kinds[self.kind[a]]} at line {self.line[a]})")
+        return out
+
+    def find(self, g: str | None) -> tuple[str, int] | None:
+        """(what, aux) of the object with this GUID, or None."""
+        if g is None:
+            return None
+        keys, order = self._index()
+        key = np.array([g.encode("ascii", "replace")[:36].ljust(36, b" ")], dtype="S36")
+        i = int(np.searchsorted(keys, key[0]))
+        if i < len(keys) and keys[i] == key[0]:
+            j = int(order[i])
+            return self.kinds[self.kind[j]], int(self.aux[j])
+        return None
+
+    def __contains__(self, g: object) -> bool:
+        return isinstance(g, str) and self.find(g) is not None
 
 
 class _Reader:
-    def __init__(self, root: Any, where: str, fetch: Any, sidecar: bytes | None, positions: str,
+    """Builds a :class:`Project` from the elements :func:`_stream_parse` hands it.  Selections
+    and codings are kept as columns, not objects, so 100,000 of them cost a few megabytes."""
+
+    def __init__(self, where: str, fetch: Any, sidecar: bytes | None, positions: str,
                  speaker_labels: bool | str, base_path: Any, errors: str) -> None:
-        self.root = root
         self.where = where
         self.fetch = fetch
         self.positions = positions
@@ -722,7 +884,7 @@ class _Reader:
         self.problems: list[str] = []  # structural: raise
         self.warnings: list[str] = []
         self.selection_problems: list[dict[str, Any]] = []
-        self.guids: dict[str, str] = {}  # guid -> what, for duplicates and references
+        self.guids = _GuidTable()  # every GUID: duplicates and references are checked at the end
         self.sidecar: dict[str, Any] | None = None
         if sidecar is not None:
             try:
@@ -732,248 +894,139 @@ class _Reader:
             except (ValueError, UnicodeDecodeError) as err:
                 self.warnings.append(f"{SIDECAR}: ignored ({err})")
                 self.sidecar = None
+        self.name = ""
+        self.origin: str | None = None
+        self.prior = "codepoints"
+        self.description = ""
+        self.users_rows: list[dict[str, Any]] = []
+        self.user_names: dict[str, str] = {}
+        self.codes: list[Code] = []
+        self.code_paths: dict[str, str] = {}
+        self.code_notes: list[tuple[str, str, int]] = []
+        self.var_names: dict[str, str] = {}
+        self.var_types: dict[str, str] = {}
+        self.notes_rows: list[dict[str, Any]] = []
+        self.note_text: dict[str, str] = {}
+        self.sources_rows: list[dict[str, Any]] = []
+        self.docs: list[dict[str, Any]] = []
+        self.taken_ids: set[str] = set()
+        self.source_doc: dict[str, str] = {}
+        # selections as columns
+        self.sel_doc = array.array("q")
+        self.sel_start = array.array("q")
+        self.sel_end = array.array("q")
+        self.sel_user: list[str | None] = []
+        self.sel_memo: dict[int, list[str]] = {}
+        self.sel_note_refs: dict[int, list[tuple[str, int]]] = {}
+        self.sel_dropped: set[int] = set()
+        # codings as columns
+        self.cod_sel = array.array("q")
+        self.cod_code = array.array("q")  # index into code_list; -1: refers to no code
+        self.cod_coder: list[str | None] = []
+        self.cod_guid: dict[str, int] = {}  # only when the sidecar has exact spans
+        self.cod_note_refs: dict[int, list[tuple[str, int]]] = {}
+        self.cases_rows: list[dict[str, Any]] = []
+        self.case_vars: list[tuple[str, list[tuple[str | None, int]], dict[str, Any]]] = []
+        self.sets_rows: list[dict[str, Any]] = []
+        self.code_sets: dict[str, list[str]] = {}
+        self.links: list[tuple[str | None, str | None, int]] = []
+        self.refs_to_check: list[tuple[str, int, str]] = []
+        self.code_index: dict[str, int] = {}
+        self.code_list: list[str] = []
+        self.keep_coding_guids = bool((self.sidecar or {}).get("exact"))
 
     def at(self, el: Any) -> str:
         return f"{self.where} line {el.sourceline}"
 
-    def register(self, el: Any, what: str) -> str | None:
+    def register(self, el: Any, what: str, aux: int = -1) -> str | None:
         g = _guid(el.get("guid"), self.at(el), self.problems)
         if g is None:
             return None
-        if g in self.guids:
-            self.problems.append(f"{self.at(el)}: duplicate GUID {g} ({what}; already used by {self.guids[g]})")
-        else:
-            self.guids[g] = what
+        self.guids.add(g, what, el.sourceline, aux)
         return g
 
     def ref(self, el: Any, attr: str = "targetGUID") -> str | None:
         return _guid(el.get(attr), self.at(el), self.problems)
 
-    def project(self) -> Project:
-        root = self.root
-        name = root.get("name") or ""
-        origin = root.get("origin")
-        prior = {"auto": _prior(origin), "codepoints": "codepoints", "utf16": "utf16"}[self.positions]
+    # ------------------------------------------------------------------ elements, in file order
 
-        # Users
-        users_rows = []
-        user_names: dict[str, str] = {}
-        users_el = _child(root, "Users")
-        for u in _children(users_el, "User") if users_el is not None else []:
+    def start(self, root: Any) -> None:
+        self.name = root.get("name") or ""
+        self.origin = root.get("origin")
+        self.prior = {"auto": _prior(self.origin), "codepoints": "codepoints", "utf16": "utf16"}[self.positions]
+
+    def top(self, el: Any) -> None:
+        kind = _local(el)
+        handler = {"Users": self.users, "CodeBook": self.codebook, "Variables": self.variables, "Cases": self.cases,
+                   "Notes": self.notes, "Links": self.links_el, "Sets": self.sets, "Graphs": self.graphs,
+                   "Description": self.project_description}.get(kind)
+        if handler is not None:
+            handler(el)
+
+    def users(self, el: Any) -> None:
+        for u in _children(el, "User"):
             g = self.register(u, "a User")
             nm = u.get("name") or u.get("id") or (g or "")
-            users_rows.append({"guid": g, "name": nm, "id": u.get("id")})
+            self.users_rows.append({"guid": g, "name": nm, "id": u.get("id")})
             if g is not None:
-                user_names[g] = nm
+                self.user_names[g] = nm
 
-        # Codebook
-        cb_el = _child(root, "CodeBook")
-        codes, code_paths = _codes_from(_child(cb_el, "Codes") if cb_el is not None else None, self.where,
-                                        self.problems, self.warnings)
-        for g, pth in code_paths.items():
-            if g in self.guids:
-                self.problems.append(f"{self.where}: duplicate GUID {g} (code {pth!r}; already used by {self.guids[g]})")
-            self.guids[g] = f"code {pth!r}"
-        code_notes: dict[str, list[str]] = {}
-        if cb_el is not None:
-            for c in cb_el.iter(f"{{{NS_PROJECT}}}Code"):
-                for nr in _children(c, "NoteRef"):
-                    code_notes.setdefault(_guid(c.get("guid"), self.at(c), []) or "", []).append(self.ref(nr) or "")
+    def codebook(self, el: Any) -> None:
+        self.codes, self.code_paths = _codes_from(_child(el, "Codes"), self.where, self.problems, self.warnings)
+        for g in self.code_paths:
+            self.guids.add(g, "a Code", None)
+        self.code_index = {g: i for i, g in enumerate(self.code_paths)}
+        self.code_list = list(self.code_paths.values())
+        for c in el.iter(f"{{{NS_PROJECT}}}Code"):
+            for nr in _children(c, "NoteRef"):
+                self.code_notes.append((self.code_paths.get(_guid(c.get("guid"), self.at(c), []) or "", "?"),
+                                        self.ref(nr) or "", nr.sourceline))
 
-        # Variables
-        var_names: dict[str, str] = {}
-        var_types: dict[str, str] = {}
-        vars_el = _child(root, "Variables")
-        for v in _children(vars_el, "Variable") if vars_el is not None else []:
+    def variables(self, el: Any) -> None:
+        for v in _children(el, "Variable"):
             g = self.register(v, "a Variable")
             if g is not None:
-                var_names[g] = v.get("name") or g
-                var_types[g] = v.get("typeOfVariable") or "Text"
+                self.var_names[g] = v.get("name") or g
+                self.var_types[g] = v.get("typeOfVariable") or "Text"
 
-        # Notes (read first: selections and codings refer to them)
-        notes_rows = []
-        note_text: dict[str, str] = {}
-        notes_el = _child(root, "Notes")
-        for n in _children(notes_el, "Note") if notes_el is not None else []:
+    def notes(self, el: Any) -> None:
+        for n in _children(el, "Note"):
             g = self.register(n, "a Note")
             txt = _text_of(_child(n, "PlainTextContent"))
             if not txt and n.get("plainTextPath"):
                 data = self._source_bytes(n.get("plainTextPath"), "note")
                 if data is not None:
                     txt = _decode(data, f"note {n.get('name')!r}")[0]
-            notes_rows.append({"guid": g, "name": n.get("name"), "text": txt,
-                               "creating_user": user_names.get(self.ref(n, "creatingUser") or "", None)})
+            self.notes_rows.append({"guid": g, "name": n.get("name"), "text": txt,
+                                    "creating_user": self.user_names.get(self.ref(n, "creatingUser") or "", None)})
             if g is not None:
-                note_text[g] = txt
+                self.note_text[g] = txt
 
-        # Sources
-        sources_rows: list[dict[str, Any]] = []
-        docs: list[dict[str, Any]] = []
-        selections: list[dict[str, Any]] = []
-        annotations: list[dict[str, Any]] = []
-        source_doc: dict[str, str] = {}
-        sel_index: dict[str, int] = {}
-        sources_el = _child(root, "Sources")
-        taken_ids: set[str] = set()
-        for s in list(sources_el) if sources_el is not None else []:
-            kind = _local(s)
-            if kind not in _SOURCE_KINDS:
-                continue
-            g = self.register(s, f"a {kind}")
-            sname = unicodedata.normalize("NFC", s.get("name") or (g or "source"))
-            row: dict[str, Any] = {"guid": g, "name": sname, "kind": kind, "doc_id": None, "status": "",
-                                   "positions": None, "n_selections": 0}
-            sources_rows.append(row)
-            text_el = s
-            if kind == "PDFSource":
-                text_el = _child(s, "Representation")
-                n_pdf_sel = len(_children(s, "PDFSelection"))
-                if n_pdf_sel:
-                    self.warnings.append(f"{self.at(s)}: PDF source {sname!r}: {n_pdf_sel} area selection(s) "
-                                         "(PDFSelection) skipped; only the plain-text representation is read")
-                if text_el is None:
-                    row["status"] = "skipped: PDF without a plain-text Representation"
-                    self.warnings.append(f"{self.at(s)}: PDF source {sname!r} skipped: no plain-text Representation")
-                    continue
-                self.register(text_el, "a PDF Representation") if text_el.get("guid") else None
-            elif kind != "TextSource":
-                n_sel = sum(1 for c in s.iter() if _local(c).endswith("Selection"))
-                row["status"] = f"skipped: {kind[:-6].lower()} source"
-                row["n_selections"] = n_sel
-                self.warnings.append(f"{self.at(s)}: {kind} {sname!r} skipped with {n_sel} selection(s): qualcore "
-                                     "analyses text only")
-                for c in s.iter():
-                    if _local(c).endswith("Selection") or _local(c) == "Transcript":
-                        if c.get("guid"):
-                            self.register(c, f"a {_local(c)}")
-                continue
-            content = _child(text_el, "PlainTextContent")
-            if content is not None:
-                text, bom = _text_of(content), False
-                if text.startswith("\ufeff"):
-                    text, bom = text[1:], True
-            else:
-                tp = text_el.get("plainTextPath")
-                if not tp:
-                    row["status"] = "skipped: no PlainTextContent and no plainTextPath"
-                    self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: it has no plain text")
-                    row["n_selections"] = self._register_selections(text_el)
-                    continue
-                data = self._source_bytes(tp, sname)
-                if data is None:
-                    row["status"] = f"skipped: plain text {tp!r} not found"
-                    nsel = row["n_selections"] = self._register_selections(text_el)
-                    self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: its plain text {tp!r} is not "
-                                         f"in the project{f' ({nsel} selection(s) dropped)' if nsel else ''}")
-                    continue
-                text, bom = _decode(data, f"{self.where}: source {sname!r} ({tp})")
-            doc_id = _unique_name(_stem(sname), taken_ids)
-            taken_ids.add(doc_id)
-            row["doc_id"] = doc_id
-            row["status"] = "read"
-            if g is not None:
-                source_doc[g] = doc_id
-            attrs: dict[str, Any] = {}
-            for vv in _children(s, "VariableValue"):
-                got = _value(vv, var_types, var_names, self.where, self.problems)
-                if got is not None:
-                    attrs[got[0]] = got[1]
-            desc = _text_of(_child(s, "Description")).strip()
-            docs.append({"doc_id": doc_id, "text": text, "bom": bom, "attrs": attrs, "guid": g, "description": desc,
-                         "row": row})
-            # Selections and whole-source codings
-            sels = []
-            for sel in _children(text_el, "PlainTextSelection"):
-                sg = self.register(sel, "a PlainTextSelection")
-                try:
-                    st, en = int(sel.get("startPosition")), int(sel.get("endPosition"))
-                except (TypeError, ValueError):
-                    self.problems.append(f"{self.at(sel)}: positions {sel.get('startPosition')!r}..{sel.get('endPosition')!r} are not integers")
-                    continue
-                memo = [_text_of(_child(sel, "Description")).strip()]
-                memo += [note_text.get(self.ref(nr) or "", "") for nr in _children(sel, "NoteRef")]
-                codings = []
-                for cd in _children(sel, "Coding"):
-                    self.register(cd, "a Coding")
-                    codings.append(self._coding(cd, code_paths, note_text, user_names))
-                sels.append({"doc_id": doc_id, "guid": sg, "name": sel.get("name"), "start": st, "end": en,
-                             "memo": [m for m in memo if m], "codings": codings, "line": sel.sourceline,
-                             "creating_user": user_names.get(self.ref(sel, "creatingUser") or "", None)})
-                if sg is not None:
-                    sel_index[sg] = len(selections) + len(sels) - 1
-            for cd in _children(text_el, "Coding"):
-                self.register(cd, "a Coding")
-                sels.append({"doc_id": doc_id, "guid": None, "name": None, "start": 0, "end": None, "memo": [],
-                             "codings": [self._coding(cd, code_paths, note_text, user_names)], "line": cd.sourceline,
-                             "creating_user": None, "whole": True})
-            row["n_selections"] = len(sels)
-            docs[-1]["selections"] = sels
-            selections.extend(sels)
-
-        # Links from notes to selections are memos (NVivo annotations)
-        links_el = _child(root, "Links")
-        n_links = 0
-        for ln in _children(links_el, "Link") if links_el is not None else []:
+    def links_el(self, el: Any) -> None:
+        for ln in _children(el, "Link"):
             self.register(ln, "a Link")
-            o, t = self.ref(ln, "originGUID"), self.ref(ln, "targetGUID")
-            for a, b in ((o, t), (t, o)):
-                if a in note_text and b in sel_index:
-                    selections[sel_index[b]]["memo"].append(note_text[a])
-                    break
-            else:
-                n_links += 1
-            for ref in (o, t):
-                if ref is not None and ref not in self.guids:
-                    self.problems.append(f"{self.at(ln)}: Link refers to {ref}, which is nothing in the project")
-        if n_links:
-            self.warnings.append(f"{n_links} Link(s) between objects other than a note and a selection dropped")
+            self.links.append((self.ref(ln, "originGUID"), self.ref(ln, "targetGUID"), ln.sourceline))
 
-        # Positions → code points, per source
-        if self.sidecar is not None:
-            self._check_sidecar(docs)
-        for d in docs:
-            self._place(d, prior)
-
-        # Cases
-        cases_rows = []
-        doc_attrs = {d["doc_id"]: d["attrs"] for d in docs}
-        doc_case: dict[str, list[str]] = {}
-        cases_el = _child(root, "Cases")
-        for c in _children(cases_el, "Case") if cases_el is not None else []:
+    def cases(self, el: Any) -> None:
+        for c in _children(el, "Case"):
             g = self.register(c, "a Case")
             cname = c.get("name") or (g or "case")
             cvars: dict[str, Any] = {}
             for vv in _children(c, "VariableValue"):
-                got = _value(vv, var_types, var_names, self.where, self.problems)
+                got = _value(vv, self.var_types, self.var_names, self.where, self.problems)
                 if got is not None:
                     cvars[got[0]] = got[1]
-            members = []
-            for sr in _children(c, "SourceRef"):
-                r = self.ref(sr)
-                if r in source_doc:
-                    members.append(source_doc[r])
-                elif r not in self.guids:
-                    self.problems.append(f"{self.at(sr)}: SourceRef {r} refers to no source")
+            # Cases come before Sources in the file: their SourceRefs are resolved at the end.
+            members = [(self.ref(sr), sr.sourceline) for sr in _children(c, "SourceRef")]
             n_other = len(_children(c, "CodeRef")) + len(_children(c, "SelectionRef"))
             if n_other:
                 self.warnings.append(f"{self.at(c)}: case {cname!r}: {n_other} CodeRef/SelectionRef member(s) dropped "
                                      "(qualcore's cases are documents)")
-            cases_rows.append({"case": cname, "guid": g, "doc_ids": members, **cvars})
-            for m in members:
-                doc_case.setdefault(m, []).append(cname)
-                for k, v in cvars.items():
-                    old = doc_attrs[m].get(k)
-                    if k in doc_attrs[m] and old is not None and v is not None and old != v:
-                        self.warnings.append(f"document {m!r}: variable {k!r} is {old!r} on the source and {v!r} on "
-                                             f"case {cname!r}; the case's value is kept")
-                    if v is not None or k not in doc_attrs[m]:
-                        doc_attrs[m][k] = v
+            self.cases_rows.append({"case": cname, "guid": g, "doc_ids": [], **cvars})
+            self.case_vars.append((cname, members, cvars))
 
-        # Sets
-        sets_rows = []
-        code_sets: dict[str, list[str]] = {}
-        sets_el = _child(root, "Sets")
-        for st_el in _children(sets_el, "Set") if sets_el is not None else []:
+    def sets(self, el: Any) -> None:
+        for st_el in _children(el, "Set"):
             self.register(st_el, "a Set")
             sname = st_el.get("name") or ""
             for m in st_el:
@@ -981,82 +1034,167 @@ class _Reader:
                 if kind not in ("MemberCode", "MemberSource", "MemberNote"):
                     continue
                 r = self.ref(m)
-                if r is None or r not in self.guids:
-                    self.problems.append(f"{self.at(m)}: set {sname!r}: {kind} {r} refers to nothing in the project")
+                if r is None:
                     continue
-                member = code_paths.get(r) or source_doc.get(r) or r
-                sets_rows.append({"set": sname, "kind": kind[6:].lower(), "member": member, "guid": r})
+                self.refs_to_check.append((r, m.sourceline, f"set {sname!r}: {kind}"))
+                member = self.code_paths.get(r) or self.source_doc.get(r) or r
+                self.sets_rows.append({"set": sname, "kind": kind[6:].lower(), "member": member, "guid": r})
                 if kind == "MemberCode":
-                    code_sets.setdefault(sname, []).append(member)
-        graphs_el = _child(root, "Graphs")
-        if graphs_el is not None:
-            self.warnings.append(f"{len(_children(graphs_el, 'Graph'))} Graph(s) dropped (qualcore draws its own "
-                                 "thematic maps)")
+                    self.code_sets.setdefault(sname, []).append(member)
 
-        # Reference checks for codings and notes
-        for sel in selections:
-            for cd in sel["codings"]:
-                if cd["code_guid"] not in code_paths:
-                    self.problems.append(f"{self.where} line {cd['line']}: CodeRef {cd['code_guid']} refers to no code")
-        for owner, refs in code_notes.items():
-            for r in refs:
-                if r not in note_text:
-                    self.problems.append(f"{self.where}: code {code_paths.get(owner, owner)}: NoteRef {r} refers to no note")
-        if self.problems:
-            shown = self.problems[:50]
-            more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
-            raise RefiError(f"{self.where}: {len(self.problems)} problem(s):\n  - " + "\n  - ".join(shown) + more,
-                            list(self.problems))
+    def graphs(self, el: Any) -> None:
+        self.warnings.append(f"{len(_children(el, 'Graph'))} Graph(s) dropped (qualcore draws its own thematic maps)")
 
-        # Build the objects
-        corpus = self._corpus(docs, doc_attrs, doc_case)
-        codebook = Codebook(codes)
-        patterns = (self.sidecar or {}).get("patterns") or {}
-        if patterns:
-            codebook = Codebook([Code(c.path, c.description, c.colour, tuple(patterns.get(c.path, ()))) for c in codebook])
-        if code_sets:
-            codebook = codebook.with_sets(code_sets)
-        rows = []
-        for sel in selections:
-            if sel.get("dropped"):
+    def project_description(self, el: Any) -> None:
+        self.description = _text_of(el).strip()
+
+    def source(self, s: Any) -> None:
+        kind = _local(s)
+        if kind not in _SOURCE_KINDS:
+            return
+        g = self.register(s, f"a {kind}")
+        sname = unicodedata.normalize("NFC", s.get("name") or (g or "source"))
+        row: dict[str, Any] = {"guid": g, "name": sname, "kind": kind, "doc_id": None, "status": "",
+                               "positions": None, "n_selections": 0}
+        self.sources_rows.append(row)
+        text_el = s
+        if kind == "PDFSource":
+            text_el = _child(s, "Representation")
+            n_pdf_sel = len(_children(s, "PDFSelection"))
+            if n_pdf_sel:
+                self.warnings.append(f"{self.at(s)}: PDF source {sname!r}: {n_pdf_sel} area selection(s) "
+                                     "(PDFSelection) skipped; only the plain-text representation is read")
+            if text_el is None:
+                row["status"] = "skipped: PDF without a plain-text Representation"
+                self.warnings.append(f"{self.at(s)}: PDF source {sname!r} skipped: no plain-text Representation")
+                return
+            if text_el.get("guid"):
+                self.register(text_el, "a PDF Representation")
+        elif kind != "TextSource":
+            n_sel = sum(1 for c in s.iter() if _local(c).endswith("Selection"))
+            row["status"] = f"skipped: {kind[:-6].lower()} source"
+            row["n_selections"] = n_sel
+            self.warnings.append(f"{self.at(s)}: {kind} {sname!r} skipped with {n_sel} selection(s): qualcore "
+                                 "analyses text only")
+            for c in s.iter():
+                if (_local(c).endswith("Selection") or _local(c) == "Transcript") and c.get("guid"):
+                    self.register(c, f"a {_local(c)}")
+            return
+        content = _child(text_el, "PlainTextContent")
+        data: bytes | None = None
+        if content is not None:
+            text, bom = _text_of(content), False
+            if text.startswith("\ufeff"):
+                text, bom = text[1:], True
+        else:
+            tp = text_el.get("plainTextPath")
+            if not tp:
+                row["status"] = "skipped: no PlainTextContent and no plainTextPath"
+                self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: it has no plain text")
+                row["n_selections"] = self._register_selections(text_el)
+                return
+            data = self._source_bytes(tp, sname)
+            if data is None:
+                row["status"] = f"skipped: plain text {tp!r} not found"
+                nsel = row["n_selections"] = self._register_selections(text_el)
+                self.warnings.append(f"{self.at(s)}: text source {sname!r} skipped: its plain text {tp!r} is not "
+                                     f"in the project{f' ({nsel} selection(s) dropped)' if nsel else ''}")
+                return
+            text, bom = _decode(data, f"{self.where}: source {sname!r} ({tp})")
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                data = None  # UTF-16: re-encoded below
+            elif bom:
+                data = data[3:]
+        # The corpus is built from UTF-8 bytes: the decoded str lives only while this source's
+        # positions are converted (memory stays near the size of the text).
+        if data is None:
+            data = text.encode("utf-8", "surrogatepass")
+        doc_id = _unique_name(_stem(sname), self.taken_ids)
+        self.taken_ids.add(doc_id)
+        row["doc_id"] = doc_id
+        row["status"] = "read"
+        if g is not None:
+            self.source_doc[g] = doc_id
+        attrs: dict[str, Any] = {}
+        for vv in _children(s, "VariableValue"):
+            got = _value(vv, self.var_types, self.var_names, self.where, self.problems)
+            if got is not None:
+                attrs[got[0]] = got[1]
+        d = {"doc_id": doc_id, "text": text, "data": data, "bom": bom, "attrs": attrs, "guid": g, "row": row}
+        meta = ((self.sidecar or {}).get("documents") or {}).get(g or "")
+        if meta is not None:
+            if meta.get("crc32") == zlib.crc32(data) and meta.get("doc_id") is not None:
+                d["meta"] = meta
+            else:
+                self.warnings.append(f"{SIDECAR}: source {doc_id!r} changed since qualcore wrote it; its turns are "
+                                     "read from the speaker labels instead")
+        di = len(self.docs)
+        self.docs.append(d)
+        # Selections (positions converted below, per source) and whole-source codings
+        first = len(self.sel_start)
+        raw_s: list[int] = []
+        raw_e: list[int] = []
+        names: list[str | None] = []
+        lines: list[int] = []
+        sel_guids: list[str | None] = []
+        for sel in _children(text_el, "PlainTextSelection"):
+            sg = self.register(sel, "a PlainTextSelection", len(self.sel_start))
+            try:
+                a, b = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            except (TypeError, ValueError):
+                self.problems.append(f"{self.at(sel)}: positions {sel.get('startPosition')!r}..{sel.get('endPosition')!r} "
+                                     "are not integers")
                 continue
-            if not sel["codings"]:
-                if sel["memo"]:
-                    annotations.append({"doc_id": sel["doc_id"], "start": sel["start"], "end": sel["end"],
-                                        "memo": "\n\n".join(sel["memo"]), "creating_user": sel["creating_user"]})
-                continue
-            for cd in sel["codings"]:
-                memo = [m for m in cd["memo"] if m] + sel["memo"]
-                a, b = cd.get("span", (sel["start"], sel["end"]))
-                rows.append({"doc_id": sel["doc_id"], "start": a, "end": b,
-                             "code": code_paths[cd["code_guid"]], "coder": cd["coder"],
-                             "memo": "\n\n".join(memo) if memo else None})
-        frame = pd.DataFrame(rows, columns=["doc_id", "start", "end", "code", "coder", "memo"])
-        coding = Coding.from_frame(corpus, codebook, frame, coder="coder", memo="memo")
-        n_annot = len(annotations)
-        if n_annot:
-            self.warnings.append(f"{n_annot} selection(s) without codes kept as annotations (project.annotations)")
-        cases = pd.DataFrame(cases_rows)
-        if cases.empty:
-            cases = pd.DataFrame(columns=["case", "guid", "doc_ids"])
-        return Project(
-            name=name,
-            origin=origin,
-            corpus=corpus,
-            codebook=codebook,
-            coding=coding,
-            users=pd.DataFrame(users_rows, columns=["guid", "name", "id"]),
-            cases=cases,
-            sources=pd.DataFrame(sources_rows, columns=["guid", "name", "kind", "doc_id", "status", "positions",
-                                                        "n_selections"]),
-            sets=pd.DataFrame(sets_rows, columns=["set", "kind", "member", "guid"]),
-            notes=pd.DataFrame(notes_rows, columns=["guid", "name", "text", "creating_user"]),
-            annotations=pd.DataFrame(annotations, columns=["doc_id", "start", "end", "memo", "creating_user"]),
-            problems=pd.DataFrame(self.selection_problems,
-                                  columns=["doc_id", "selection", "line", "start", "end", "problem"]),
-            warnings=self.warnings,
-            description=_text_of(_child(root, "Description")).strip(),
-        )
+            k = len(self.sel_start)
+            self.sel_doc.append(di)
+            self.sel_start.append(a)
+            self.sel_end.append(b)
+            self.sel_user.append(self.user_names.get(self.ref(sel, "creatingUser") or "", None))
+            desc = _text_of(_child(sel, "Description")).strip()
+            if desc:
+                self.sel_memo[k] = [desc]
+            refs = [(self.ref(nr) or "", nr.sourceline) for nr in _children(sel, "NoteRef")]
+            if refs:
+                self.sel_note_refs[k] = refs
+            for cd in _children(sel, "Coding"):
+                self._coding(cd, k)
+            raw_s.append(a)
+            raw_e.append(b)
+            names.append(sel.get("name"))
+            lines.append(sel.sourceline)
+            sel_guids.append(sg)
+        self._place(d, first, np.array(raw_s, dtype=np.int64), np.array(raw_e, dtype=np.int64), names, lines, sel_guids)
+        whole = _children(text_el, "Coding")
+        if whole:
+            k = len(self.sel_start)
+            self.sel_doc.append(di)
+            self.sel_start.append(0)
+            self.sel_end.append(len(text))
+            self.sel_user.append(None)
+            for cd in whole:
+                self._coding(cd, k)
+        row["n_selections"] = len(self.sel_start) - first
+        del d["text"]
+
+    def _coding(self, cd: Any, sel: int) -> None:
+        k = len(self.cod_sel)
+        g = self.register(cd, "a Coding")
+        ref = _child(cd, "CodeRef")
+        user = self.ref(cd, "creatingUser")
+        if user is not None and user not in self.user_names:
+            self.problems.append(f"{self.at(cd)}: creatingUser {user} refers to no User")
+        cg = self.ref(ref) if ref is not None else None
+        ci = self.code_index.get(cg or "", -1)
+        if ci < 0:
+            self.problems.append(f"{self.at(cd)}: CodeRef {cg} refers to no code")
+        self.cod_sel.append(sel)
+        self.cod_code.append(ci)
+        self.cod_coder.append(self.user_names.get(user or "", None))
+        if self.keep_coding_guids and g is not None:
+            self.cod_guid[g] = k
+        refs = [(self.ref(nr) or "", nr.sourceline) for nr in _children(cd, "NoteRef")]
+        if refs:
+            self.cod_note_refs[k] = refs
 
     def _register_selections(self, text_el: Any) -> int:
         n = 0
@@ -1065,23 +1203,6 @@ class _Reader:
                 self.register(sel, f"a {_local(sel)}")
                 n += _local(sel) == "PlainTextSelection"
         return n
-
-    def _coding(self, cd: Any, code_paths: Mapping[str, str], note_text: Mapping[str, str],
-                user_names: Mapping[str, str]) -> dict[str, Any]:
-        ref = _child(cd, "CodeRef")
-        cg = self.ref(ref) if ref is not None else None
-        memo = []
-        for nr in _children(cd, "NoteRef"):
-            r = self.ref(nr)
-            if r not in note_text:
-                self.problems.append(f"{self.at(nr)}: NoteRef {r} refers to no note")
-            else:
-                memo.append(note_text[r])
-        user = self.ref(cd, "creatingUser")
-        if user is not None and user not in user_names:
-            self.problems.append(f"{self.at(cd)}: creatingUser {user} refers to no User")
-        return {"code_guid": cg, "coder": user_names.get(user or "", None), "memo": memo, "line": cd.sourceline,
-                "guid": _guid(cd.get("guid"), self.at(cd), [])}
 
     def _source_bytes(self, tp: str, what: str) -> bytes | None:
         if tp.startswith("internal://"):
@@ -1096,7 +1217,8 @@ class _Reader:
                                      "under that folder)")
                 return None
             rel = tp.split(":///", 1)[1]
-            target = (self.base_path / rel.lstrip("/")).resolve() if tp.startswith("relative") else Path("/" + rel.lstrip("/")).resolve()
+            target = ((self.base_path / rel.lstrip("/")).resolve() if tp.startswith("relative")
+                      else Path("/" + rel.lstrip("/")).resolve())
             if self.base_path != target and self.base_path not in target.parents:
                 self.problems.append(f"{self.where}: source {what!r}: {tp!r} points outside base_path {self.base_path}")
                 return None
@@ -1107,109 +1229,228 @@ class _Reader:
         self.problems.append(f"{self.where}: source {what!r}: path {tp!r} is not internal://, relative:/// or absolute:///")
         return None
 
-    def _check_sidecar(self, docs: list[dict[str, Any]]) -> None:
-        meta = (self.sidecar or {}).get("documents", {})
-        for d in docs:
-            m = meta.get(d["guid"] or "")
-            if m is None:
-                continue
-            if m.get("crc32") != zlib.crc32(d["text"].encode("utf-8")) or m.get("doc_id") is None:
-                self.warnings.append(f"{SIDECAR}: source {d['doc_id']!r} changed since qualcore wrote it; its turns "
-                                     "are read from the speaker labels instead")
-                continue
-            d["meta"] = m
-
-    def _place(self, d: dict[str, Any], prior: str) -> None:
-        """Converts this document's selection positions to code points of its text."""
+    def _place(self, d: dict[str, Any], first: int, starts: np.ndarray, ends: np.ndarray, names: list[str | None],
+               lines: list[int], sel_guids: list[str | None]) -> None:
+        """Converts this source's selection positions to code points of its text."""
         text = d["text"]
-        sels = d.get("selections", [])
-        for s in sels:
-            if s.get("whole"):
-                s["end"] = len(text)
-        pos = _Positions(text, d["bom"])
-        live = [s for s in sels if not s.get("whole")]
-        starts = np.array([s["start"] for s in live], dtype=np.int64)
-        ends = np.array([s["end"] for s in live], dtype=np.int64)
-        names = [s["name"] for s in live]
+        pos = _Positions(text, d.get("bom", False))
         if "meta" in d:  # written by qualcore: code points of the LF text, by construction
             reading = _READINGS[0]
             candidates = [reading]
         elif self.positions == "auto":
-            reading, candidates = _choose_reading(pos, starts, ends, names, prior)
+            reading, candidates = _choose_reading(pos, starts, ends, names, self.prior)
         else:
             reading = next(r for r in _READINGS if r[0] == self.positions)
             candidates = [reading]
         d["row"]["positions"] = reading[0]
         cs, bad_s = pos.convert(starts, reading)
         ce, bad_e = pos.convert(ends, reading)
-        # Selections whose text differs between the readings that differ on this text.
         others = [r for r in candidates if r != reading]
-        alt = [(r, *pos.convert(starts, r)[:1], *pos.convert(ends, r)[:1]) for r in others]
-        for i, s in enumerate(live):
+        alt = [(r[0], pos.convert(starts, r)[0], pos.convert(ends, r)[0]) for r in others]
+        n = len(text)
+        for i in range(len(starts)):
             st, en = int(cs[i]), int(ce[i])
             problem = None
-            if bad_s[i] or bad_e[i]:
-                problem = f"position {s['start']}..{s['end']} splits a character under the {reading[0]} reading"
-            elif s["start"] > s["end"]:
-                problem = f"startPosition {s['start']} is after endPosition {s['end']}"
-            elif st < 0 or en > len(text):
-                problem = f"selection {s['start']}..{s['end']} is outside its source ({len(text)} characters)"
+            if starts[i] > ends[i]:
+                problem = f"startPosition {starts[i]} is after endPosition {ends[i]}"
+            elif bad_s[i] or bad_e[i]:
+                problem = f"position {starts[i]}..{ends[i]} splits a character under the {reading[0]} reading"
+            elif st < 0 or en > n:
+                problem = f"selection {starts[i]}..{ends[i]} is outside its source ({n} characters)"
+            k = first + i
             if problem is not None:
-                msg = f"{self.where} line {s['line']}: source {d['doc_id']!r}: {problem}"
                 if self.errors == "raise":
-                    self.problems.append(msg)
-                self.selection_problems.append({"doc_id": d["doc_id"], "selection": s["guid"], "line": s["line"],
-                                                "start": s["start"], "end": s["end"], "problem": problem})
-                s["dropped"] = True
+                    self.problems.append(f"{self.where} line {lines[i]}: source {d['doc_id']!r}: {problem}")
+                self.selection_problems.append({"doc_id": d["doc_id"], "selection": sel_guids[i], "line": lines[i],
+                                                "start": int(starts[i]), "end": int(ends[i]), "problem": problem})
+                self.sel_dropped.add(k)
                 continue
-            s["start"], s["end"] = st, en
-            changed = [r[0] for r, a, b in alt if 0 <= a[i] <= b[i] <= len(text) and text[a[i]:b[i]] != text[st:en]]
-            if changed:
-                self.selection_problems.append({
-                    "doc_id": d["doc_id"], "selection": s["guid"], "line": s["line"], "start": st, "end": en,
-                    "problem": f"text differs under the {', '.join(changed)} reading(s); {reading[0]} used"})
-        if len(candidates) > 1 and len(live) and reading[0] != prior:
+            self.sel_start[k], self.sel_end[k] = st, en
+            if alt:
+                changed = [nm for nm, a, b in alt if 0 <= a[i] <= b[i] <= n and text[a[i]:b[i]] != text[st:en]]
+                if changed:
+                    self.selection_problems.append({
+                        "doc_id": d["doc_id"], "selection": sel_guids[i], "line": lines[i], "start": st, "end": en,
+                        "problem": f"text differs under the {', '.join(changed)} reading(s); {reading[0]} used"})
+        if len(candidates) > 1 and len(starts) and reading[0] != self.prior:
             self.warnings.append(f"source {d['doc_id']!r}: positions read as {reading[0]} (the readings "
                                  f"{', '.join(r[0] for r in candidates)} differ on this text)")
 
-    def _corpus(self, docs: list[dict[str, Any]], doc_attrs: Mapping[str, dict[str, Any]],
-                doc_case: Mapping[str, list[str]]) -> Corpus:
+    # ------------------------------------------------------------------ the project
+
+    def project(self) -> Project:
+        self.problems.extend(self.guids.duplicates(self.where))
+        for r, line, what in self.refs_to_check:
+            if r not in self.guids:
+                self.problems.append(f"{self.where} line {line}: {what} {r} refers to nothing in the project")
+        case_members: list[list[str]] = []
+        for (cname, refs, _), row in zip(self.case_vars, self.cases_rows):
+            members = []
+            for r, line in refs:
+                if r in self.source_doc:
+                    members.append(self.source_doc[r])
+                elif r not in self.guids:
+                    self.problems.append(f"{self.where} line {line}: case {cname!r}: SourceRef {r} refers to no source")
+            row["doc_ids"] = members
+            case_members.append(members)
+        # memos: notes referred to by codings and selections, and notes linked to selections
+        for k, refs in self.sel_note_refs.items():
+            for r, line in refs:
+                if r not in self.note_text:
+                    self.problems.append(f"{self.where} line {line}: NoteRef {r} refers to no note")
+                else:
+                    self.sel_memo.setdefault(k, []).append(self.note_text[r])
+        cod_memo: dict[int, list[str]] = {}
+        for k, refs in self.cod_note_refs.items():
+            for r, line in refs:
+                if r not in self.note_text:
+                    self.problems.append(f"{self.where} line {line}: NoteRef {r} refers to no note")
+                else:
+                    cod_memo.setdefault(k, []).append(self.note_text[r])
+        n_links = 0
+        for o, t, line in self.links:
+            for a, b in ((o, t), (t, o)):
+                target = self.guids.find(b) if a in self.note_text else None
+                if target is not None and target[0] == "a PlainTextSelection":
+                    self.sel_memo.setdefault(target[1], []).append(self.note_text[a])
+                    break
+            else:
+                n_links += 1
+            for r in (o, t):
+                if r is not None and r not in self.guids:
+                    self.problems.append(f"{self.where} line {line}: Link refers to {r}, which is nothing in the project")
+        if n_links:
+            self.warnings.append(f"{n_links} Link(s) between objects other than a note and a selection dropped")
+        for owner, r, line in self.code_notes:
+            if r not in self.note_text:
+                self.problems.append(f"{self.where} line {line}: code {owner!r}: NoteRef {r} refers to no note")
+        if self.problems:
+            shown = self.problems[:50]
+            more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+            raise RefiError(f"{self.where}: {len(self.problems)} problem(s):\n  - " + "\n  - ".join(shown) + more,
+                            list(self.problems))
+
+        # attributes: source variables, then case variables (the case wins) and the case name
+        doc_attrs = {d["doc_id"]: d["attrs"] for d in self.docs}
+        doc_case: dict[str, list[str]] = {}
+        for (cname, _, cvars), members in zip(self.case_vars, case_members):
+            for m in members:
+                doc_case.setdefault(m, []).append(cname)
+                for key, v in cvars.items():
+                    old = doc_attrs[m].get(key)
+                    if key in doc_attrs[m] and old is not None and v is not None and old != v:
+                        self.warnings.append(f"document {m!r}: variable {key!r} is {old!r} on the source and {v!r} on "
+                                             f"case {cname!r}; the case's value is kept")
+                    if v is not None or key not in doc_attrs[m]:
+                        doc_attrs[m][key] = v
+
+        corpus, doc_names = self._corpus(doc_attrs, doc_case)
+        codebook = Codebook(self.codes)
+        patterns = (self.sidecar or {}).get("patterns") or {}
+        if patterns:
+            codebook = Codebook([Code(c.path, c.description, c.colour, tuple(patterns.get(c.path, ()))) for c in codebook])
+        if self.code_sets:
+            codebook = codebook.with_sets(self.code_sets)
+
+        # codings as a frame, built from the columns
+        sel_doc = np.asarray(self.sel_doc, dtype=np.int64)
+        sel_start = np.asarray(self.sel_start, dtype=np.int64)
+        sel_end = np.asarray(self.sel_end, dtype=np.int64)
+        cod_sel = np.asarray(self.cod_sel, dtype=np.int64)
+        keep = np.ones(len(cod_sel), dtype=bool)
+        if self.sel_dropped:
+            keep &= ~np.isin(cod_sel, np.fromiter(self.sel_dropped, dtype=np.int64))
+        exact = (self.sidecar or {}).get("exact") or {}
+        starts = sel_start[cod_sel]
+        ends = sel_end[cod_sel]
+        if exact:
+            for g, k in self.cod_guid.items():
+                if g in exact:
+                    starts[k], ends[k] = exact[g]
+        memos: list[str | None] = []
+        for k, s in enumerate(self.cod_sel):
+            m = cod_memo.get(k, []) + self.sel_memo.get(s, [])
+            memos.append("\n\n".join(m) if m else None)
+        idx = np.flatnonzero(keep)
+        doc_ids = np.array(doc_names, dtype=object)[sel_doc[cod_sel[idx]]] if len(idx) else np.array([], dtype=object)
+        frame = pd.DataFrame({
+            "doc_id": doc_ids,
+            "start": starts[idx],
+            "end": ends[idx],
+            "code": np.array(self.code_list, dtype=object)[np.asarray(self.cod_code, dtype=np.int64)[idx]] if len(idx) else np.array([], dtype=object),
+            "coder": np.array(self.cod_coder, dtype=object)[idx] if len(idx) else np.array([], dtype=object),
+            "memo": np.array(memos, dtype=object)[idx] if len(idx) else np.array([], dtype=object),
+        })
+        coding = Coding.from_frame(corpus, codebook, frame, coder="coder", memo="memo")
+
+        # selections without codes are annotations (MAXQDA memos)
+        coded = np.zeros(len(sel_start), dtype=bool)
+        coded[cod_sel] = True
+        annotations = []
+        for k in np.flatnonzero(~coded).tolist():
+            if k in self.sel_dropped or k not in self.sel_memo:
+                continue
+            annotations.append({"doc_id": doc_names[self.sel_doc[k]], "start": int(sel_start[k]), "end": int(sel_end[k]),
+                                "memo": "\n\n".join(self.sel_memo[k]), "creating_user": self.sel_user[k]})
+        if annotations:
+            self.warnings.append(f"{len(annotations)} selection(s) without codes kept as annotations (project.annotations)")
+        cases = pd.DataFrame(self.cases_rows) if self.cases_rows else pd.DataFrame(columns=["case", "guid", "doc_ids"])
+        return Project(
+            name=self.name,
+            origin=self.origin,
+            corpus=corpus,
+            codebook=codebook,
+            coding=coding,
+            users=pd.DataFrame(self.users_rows, columns=["guid", "name", "id"]),
+            cases=cases,
+            sources=pd.DataFrame(self.sources_rows, columns=["guid", "name", "kind", "doc_id", "status", "positions",
+                                                             "n_selections"]),
+            sets=pd.DataFrame(self.sets_rows, columns=["set", "kind", "member", "guid"]),
+            notes=pd.DataFrame(self.notes_rows, columns=["guid", "name", "text", "creating_user"]),
+            annotations=pd.DataFrame(annotations, columns=["doc_id", "start", "end", "memo", "creating_user"]),
+            problems=pd.DataFrame(self.selection_problems,
+                                  columns=["doc_id", "selection", "line", "start", "end", "problem"]),
+            warnings=self.warnings,
+            description=self.description,
+        )
+
+    def _corpus(self, doc_attrs: Mapping[str, dict[str, Any]], doc_case: Mapping[str, list[str]]) -> tuple[Corpus, list[str]]:
+        """The corpus, and the final document id of each source read (in order)."""
         from . import _native
 
-        ids = [d["doc_id"] for d in docs]
-        texts = [d["text"] for d in docs]
+        docs = self.docs
         side = self.sidecar or {}
-        all_meta = all("meta" in d for d in docs) and bool(docs)
+        all_meta = bool(docs) and all("meta" in d for d in docs)
+        names = [d["doc_id"] for d in docs]
         if all_meta:
-            # Restore the qualcore corpus exactly: removed CRs, doc ids and turns.
+            # Restore the qualcore corpus exactly: CRs, doc ids and turns.
             ids = [d["meta"]["doc_id"] for d in docs]
-            for d, i in zip(docs, range(len(docs))):
+            texts: list[bytes] = []
+            sel_doc = np.asarray(self.sel_doc, dtype=np.int64)
+            for i, d in enumerate(docs):
+                data = d.pop("data")
                 cr = d["meta"].get("cr") or []
                 lone = d["meta"].get("lone_cr") or []
+                if not cr and not lone:
+                    texts.append(data)
+                    continue
+                text = data.decode("utf-8", "surrogatepass")
+                del data
                 if lone:  # lone CRs were written as LF (same length); positions are in the LF text
-                    chars = list(texts[i])
+                    chars = list(text)
                     lf_pos = np.asarray(lone, dtype=np.int64)
                     if cr:
                         lf_pos = lf_pos - np.searchsorted(np.asarray(cr, dtype=np.int64), lf_pos, side="left")
                     for q in lf_pos.tolist():
                         chars[q] = "\r"
-                    texts[i] = "".join(chars)
+                    text = "".join(chars)
                 if cr:
-                    texts[i] = _reinsert_cr(texts[i], cr)
-                    for s in d.get("selections", []):
-                        if not s.get("dropped"):
-                            s["start"], s["end"] = (int(x) for x in _shift_up(np.array([s["start"], s["end"]]), cr))
-                    for s in d.get("selections", []):
-                        s["doc_id"] = d["meta"]["doc_id"]
-                else:
-                    for s in d.get("selections", []):
-                        s["doc_id"] = d["meta"]["doc_id"]
-            exact = side.get("exact", {})
-            for d in docs:
-                for s in d.get("selections", []):
-                    for cd in s["codings"]:
-                        if cd["guid"] in exact:
-                            cd["span"] = tuple(exact[cd["guid"]])
+                    text = _reinsert_cr(text, cr)
+                    for k in np.flatnonzero(sel_doc == i).tolist():
+                        if k not in self.sel_dropped:
+                            self.sel_start[k], self.sel_end[k] = (int(x) for x in _shift_up(
+                                np.array([self.sel_start[k], self.sel_end[k]]), cr))
+                texts.append(text.encode("utf-8", "surrogatepass"))
             turns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
             for row, d in enumerate(docs):
                 for t in d["meta"].get("turns", []):
@@ -1218,34 +1459,40 @@ class _Reader:
                                               float("nan") if ts is None else ts, float("nan") if te is None else te)):
                         col.append(v)
             native = _native.Corpus.build(ids, texts, turns if turns[0] else None)
+            del texts
             corpus = Corpus(native, interviewers=side.get("interviewers", []))
-            rename = dict(zip([d["doc_id"] for d in docs], ids))
         else:
             if docs and any("meta" in d for d in docs):
                 self.warnings.append(f"{SIDECAR}: describes only some sources; all turns are read from speaker labels")
-            corpus = Corpus.from_texts(texts, doc_ids=ids, speaker_labels=self.speaker_labels) if docs else Corpus.from_texts([], doc_ids=[])
-            rename = {i: i for i in ids}
-        # Attributes: source variables, case variables and the case name.
+            ids = names
+            raw = [d.pop("data") for d in docs]
+            if self.speaker_labels is False:
+                native = _native.Corpus.build(ids, raw)
+            else:
+                pattern = DEFAULT_LABEL_PATTERN if self.speaker_labels is True else self.speaker_labels
+                native = _native.Corpus.parse_texts(ids, raw, pattern, threads_arg(None))
+            del raw
+            corpus = Corpus(native)
         rows = []
-        for d in docs:
-            r = {"doc_id": rename[d["doc_id"]], **doc_attrs[d["doc_id"]]}
+        for d, final in zip(docs, ids):
+            r = {"doc_id": final, **doc_attrs[d["doc_id"]]}
             if d["doc_id"] in doc_case:
                 r["case"] = "; ".join(doc_case[d["doc_id"]])
             rows.append(r)
         frame = pd.DataFrame(rows)
         if len(frame.columns) > 1:
-            dtypes = side.get("dtypes", {}) if all_meta else {}
-            for col, dt in dtypes.items():
-                if col in frame.columns:
-                    try:
-                        frame[col] = frame[col].astype(dt)
-                    except (TypeError, ValueError):
-                        pass
-            if all_meta and "columns" in side:
-                cols = [c for c in side["columns"] if c in frame.columns]
-                frame = frame[["doc_id", *cols, *[c for c in frame.columns if c not in cols and c != "doc_id"]]]
+            if all_meta:
+                for col, dt in (side.get("dtypes") or {}).items():
+                    if col in frame.columns:
+                        try:
+                            frame[col] = frame[col].astype(dt)
+                        except (TypeError, ValueError):
+                            pass
+                if "columns" in side:
+                    cols = [c for c in side["columns"] if c in frame.columns]
+                    frame = frame[["doc_id", *cols, *[c for c in frame.columns if c not in cols and c != "doc_id"]]]
             corpus = corpus.with_attributes(frame)
-        return corpus
+        return corpus, ids
 
 
 def _stem(name: str) -> str:

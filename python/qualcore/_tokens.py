@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,6 +14,7 @@ from .errors import UnknownDocumentError
 
 if TYPE_CHECKING:
     from ._corpus import Corpus
+    from ._terms import Dfm, Fcm
 
 __all__ = ["Tokens"]
 
@@ -122,6 +124,171 @@ class Tokens:
             }
         )
         return self._corpus._with_attrs(df)
+
+    # ------------------------------------------------------------------ term counts
+
+    def dfm(
+        self,
+        by: str = "document",
+        *,
+        ngrams: int | tuple[int, int] = 1,
+        min_df: float = 1,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+        stop_words: str | Iterable[str] | None = None,
+        words_only: bool = True,
+    ) -> Dfm:
+        """Document-term matrix: counts of each term per document (``by="document"``), per turn
+        (``"turn"``: one row per turn of the corpus, plus a row ``turn=<NA>`` per document for
+        its text outside turns, or for a document without turns), per speaker (``"speaker"``)
+        or per group of documents (an attribute name; groups sorted, documents with a missing
+        value left out).  Returns a :class:`~qualcore._terms.Dfm` with the scikit-learn
+        contract (``matrix``, ``vocabulary_``, ``get_feature_names_out()``) and row labels.
+
+        Counting follows ``CountVectorizer`` on the same token lists: terms are the norms
+        (lower-cased as the tokens are), sorted by code point; ``ngrams=2`` or ``(1, 2)`` joins
+        norms with a space; stop words (``"english"`` or a list, case-insensitive) are removed
+        before n-grams are formed; ``min_df``/``max_df`` keep terms by the number of rows that
+        contain them (an int is a count, a float in [0, 1] a proportion of the rows);
+        ``max_features`` keeps the most frequent (ties by term).  Unlike ``CountVectorizer``,
+        no n-gram crosses a turn or a document, and punctuation is dropped unless
+        ``words_only=False``.
+
+        >>> import qualcore as qc
+        >>> t = qc.Corpus.from_texts(["I trust it. Trust!", "Data I trust."], doc_ids=["A1", "B1"]).tokens()
+        >>> d = t.dfm(ngrams=(1, 2), min_df=2)
+        >>> d.get_feature_names_out().tolist(), d.matrix.toarray().tolist()
+        (['i', 'i trust', 'trust'], [[1, 1, 2], [1, 1, 1]])
+        >>> t.dfm(stop_words="english").to_frame().to_dict("index")
+        {'A1': {'data': 0, 'trust': 2}, 'B1': {'data': 1, 'trust': 1}}
+        """
+        from ._terms import dfm
+
+        return dfm(self, by=by, ngrams=ngrams, min_df=min_df, max_df=max_df, max_features=max_features,
+                   stop_words=stop_words, words_only=words_only)
+
+    def fcm(
+        self,
+        context: str = "turn",
+        *,
+        window: int | None = None,
+        count: str = "frequency",
+        weights: Sequence[float] | None = None,
+        ordered: bool = False,
+        tri: bool = False,
+        within: str | None = None,
+        stop_words: str | Iterable[str] | None = None,
+        words_only: bool = True,
+        max_features: int | None = None,
+    ) -> Fcm:
+        """Feature co-occurrence matrix (terms × terms, scipy.sparse, never dense), with
+        quanteda's ``fcm()`` numbers for the same tokens.  Returns a
+        :class:`~qualcore._terms.Fcm`; terms are sorted by code point.
+
+        ``context``:
+
+        - ``"turn"`` (default) or ``"document"``: ``count="frequency"`` gives n_a·n_b summed over
+          the units (turns — each stretch of text outside turns is its own unit — or
+          documents), and on the diagonal C(n_a, 2), the pairs of occurrences of a term;
+          ``"boolean"`` the number of units holding both, and on the diagonal the units where
+          the term occurs at least twice.
+        - ``"window"``: tokens within ``window`` (default 5) positions of each other, inside
+          one turn (``within="document"`` lets windows cross turns).  The cell (a, b) counts
+          the pairs of tokens (i, j), i ≠ j, |i − j| <= window, with a at i and b at j —
+          so an unordered pair of different terms counts once in (a, b) and once in (b, a),
+          and a pair of the same term twice on the diagonal (quanteda's diagonal).
+          ``count="weighted"`` weighs a pair at distance k by ``weights[k-1]`` (default 1/k);
+          ``"boolean"`` counts the units (turns, or documents with ``within="document"``)
+          where the pair occurs in a window (diagonal doubled as in quanteda).
+          ``ordered=True`` counts only b after a in cell (a, b) (diagonal not doubled).
+
+        Differences from quanteda: the default ``context`` is ``"turn"`` (quanteda:
+        ``"document"``; they agree on documents without turns) and the full symmetric
+        matrix is returned (``tri=True`` keeps the upper triangle with the diagonal,
+        quanteda's default); terms are sorted (quanteda: first occurrence — compare after
+        ``fcm_sort``); windows never cross turns unless asked; ``tri=True`` with
+        ``ordered=True`` is an error (quanteda ignores ``tri``); ``weights`` without
+        ``count="weighted"`` is an error (quanteda ignores them).  Punctuation and stop words
+        are removed before windows are formed (quanteda's ``tokens_remove`` without padding);
+        ``max_features`` keeps the most frequent terms afterwards, their distances unchanged
+        (quanteda's ``fcm_select``).
+
+        >>> import qualcore as qc
+        >>> t = qc.Corpus.from_texts(["a b c a"]).tokens()
+        >>> t.fcm("window", window=2).to_frame().values.tolist()
+        [[0, 2, 2], [2, 0, 1], [2, 1, 0]]
+        >>> t.fcm("document").to_frame().values.tolist()
+        [[1, 2, 2], [2, 0, 1], [2, 1, 0]]
+        """
+        from ._terms import fcm
+
+        return fcm(self, context=context, window=window, count=count, weights=weights, ordered=ordered, tri=tri,
+                   within=within, stop_words=stop_words, words_only=words_only, max_features=max_features)
+
+    def collocations(
+        self,
+        size: int | Sequence[int] = 2,
+        min_count: int = 2,
+        *,
+        measure: str = "lambda",
+        smoothing: float = 0.5,
+        stop_words: str | Iterable[str] | None = None,
+        words_only: bool = True,
+    ) -> pd.DataFrame:
+        """Multi-word expressions scored as quanteda.textstats' ``textstat_collocations``: one
+        row per sequence of ``size`` adjacent words (or each size of a list) seen at least
+        ``min_count`` times, with ``collocation``, ``count``, ``count_nested`` (occurrences
+        inside an occurrence of a longer size asked for), ``length``, ``lambda`` and ``z``
+        (Blaheta & Johnson's K-way interaction of the 2^K table of agreements with the
+        candidate over every K-gram, each cell plus ``smoothing``; z its Wald statistic),
+        ``pmi`` (log2 of count · N^(K−1) / ∏ positional word counts) and ``g2`` (likelihood
+        ratio G² of the table against independence, unsmoothed).  Sorted by ``measure``
+        (``"lambda"`` sorts by its z, as quanteda; ``"pmi"``, ``"g2"``), then collocation.
+
+        No sequence crosses a turn, a document or (with ``words_only=True``) a non-word token:
+        such sequences are not counted at all, as quanteda ignores sequences holding a
+        punctuation token (quanteda: tokens matching ``^\\p{P}+$``; here also symbols and
+        emoji).  Stop words are pads, as quanteda recommends: sequences with them count in the
+        tables but are not candidates.
+
+        >>> import qualcore as qc
+        >>> t = qc.Corpus.from_texts(["I like good ice cream.", "Me too!  I like good ice cream."]).tokens()
+        >>> c = t.collocations()
+        >>> c["collocation"].tolist()
+        ['good ice', 'i like', 'ice cream', 'like good']
+        >>> c["count"].tolist(), c.loc[0, ["lambda", "z"]].astype(float).round(6).tolist()
+        ([2, 2, 2, 2], [4.317488, 2.027787])
+        """
+        from ._terms import collocations
+
+        return collocations(self, size=size, min_count=min_count, measure=measure, smoothing=smoothing,
+                            stop_words=stop_words, words_only=words_only)
+
+    def frequency(
+        self,
+        by: str | None = None,
+        n: int | None = 20,
+        *,
+        ngrams: int | tuple[int, int] = 1,
+        stop_words: str | Iterable[str] | None = None,
+        words_only: bool = True,
+    ) -> pd.DataFrame:
+        """The ``n`` most frequent terms (all with ``n=None``) per group, as quanteda.textstats'
+        ``textstat_frequency``: a tidy frame ``group``, ``term``, ``frequency``, ``docfreq``
+        (documents of the group using the term), ``rank`` (1 = most frequent; ties share the
+        lowest rank).  ``by``: None (one group ``"all"``), ``"document"``, ``"speaker"`` or an
+        attribute.  Within a group, ties are in order of first occurrence in the corpus; a
+        tie at the cut is cut.
+
+        >>> import qualcore as qc
+        >>> c = qc.Corpus.from_texts(["trust the data", "the data, the data", "trust"],
+        ...                          attributes={"group": ["x", "x", "y"]})
+        >>> c.tokens().frequency(by="group", n=2).values.tolist()
+        [['x', 'the', 3, 2, 1], ['x', 'data', 3, 2, 1], ['y', 'trust', 1, 1, 1]]
+        """
+        from ._terms import frequency
+
+        return frequency(self, by=by, n=n, ngrams=ngrams, stop_words=stop_words, words_only=words_only)
 
     def __repr__(self) -> str:
         return f"<qualcore.Tokens: {len(self)} tokens, {len(self._native.norms())} forms, {len(self._corpus)} documents>"

@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::{PyFileNotFoundError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::coding::{align, autocode, CodeUnit, Folded};
 use crate::corpus::{read_utf8_files, Corpus, LabelParser, TurnSpec};
@@ -141,6 +141,21 @@ fn extract_texts(
             Some(id) => format!("row {i} (document {id:?})"),
             None => format!("row {i}"),
         };
+        if let Ok(b) = item.cast::<PyBytes>() {
+            // UTF-8 bytes: one copy into Rust, no Python str in between.
+            match std::str::from_utf8(b.as_bytes()) {
+                Ok(t) => {
+                    out.push(t.to_string());
+                    continue;
+                }
+                Err(e) => {
+                    return Err(PyValueError::new_err(format!(
+                        "{what}: {at} is not valid UTF-8 at byte {}",
+                        e.valid_up_to()
+                    )))
+                }
+            }
+        }
         let s = item.cast::<PyString>().map_err(|_| {
             PyTypeError::new_err(format!(
                 "{what}: {at} is not a str but {}",
@@ -301,11 +316,12 @@ impl PyCorpus {
     fn parse_texts(
         py: Python<'_>,
         doc_ids: Vec<String>,
-        texts: Vec<String>,
+        texts: &Bound<'_, PyAny>,
         label_pattern: &str,
         threads: Option<usize>,
     ) -> PyResult<Self> {
         let parser = LabelParser::new(label_pattern).py_err()?;
+        let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
         if doc_ids.len() != texts.len() {
             return Err(PyValueError::new_err(format!(
                 "doc_ids: {} ids for {} texts",
@@ -1116,6 +1132,41 @@ impl PyTokens {
         d.set_item("start", cols.3.into_pyarray(py))?;
         d.set_item("end", cols.4.into_pyarray(py))?;
         d.set_item("type", cols.5.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// All tokens concatenated in document order: `norm` (normalised-form id of every token),
+    /// `unit_offsets` (n_units + 1 token offsets: a unit is a turn or a stretch outside turns),
+    /// `unit_doc` and `unit_turn` (-1 outside every turn).
+    #[pyo3(signature = (threads=None))]
+    fn flat<'py>(&self, py: Python<'py>, threads: Option<usize>) -> PyResult<Bound<'py, PyDict>> {
+        let tokens = Arc::clone(&self.tokens);
+        let cols = run(py, threads, move || {
+            let v = tokens.vocabulary();
+            let total: usize = tokens.docs().iter().map(|d| d.len()).sum();
+            let n_units: usize = tokens.docs().iter().map(|d| d.units.len()).sum();
+            let mut norm = Vec::with_capacity(total);
+            let mut offsets = Vec::with_capacity(n_units + 1);
+            let mut unit_doc = Vec::with_capacity(n_units);
+            let mut unit_turn = Vec::with_capacity(n_units);
+            let mut base = 0i64;
+            for (di, dt) in tokens.docs().iter().enumerate() {
+                norm.extend(dt.ids.iter().map(|&t| i64::from(v.norm_of(t))));
+                for u in &dt.units {
+                    offsets.push(base + i64::from(u.first));
+                    unit_doc.push(di as i64);
+                    unit_turn.push(opt_i64(u.turn));
+                }
+                base += dt.len() as i64;
+            }
+            offsets.push(base);
+            (norm, offsets, unit_doc, unit_turn)
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("norm", cols.0.into_pyarray(py))?;
+        d.set_item("unit_offsets", cols.1.into_pyarray(py))?;
+        d.set_item("unit_doc", cols.2.into_pyarray(py))?;
+        d.set_item("unit_turn", cols.3.into_pyarray(py))?;
         Ok(d)
     }
 

@@ -1,0 +1,857 @@
+"""Term counts on a :class:`~qualcore.Tokens` handle: document-term matrices (:class:`Dfm`),
+feature co-occurrence matrices (:class:`Fcm`), collocations and frequency tables.
+
+Everything is vectorised over NumPy arrays of token ids: Python loops run over n-gram sizes,
+window offsets or collocation sub-patterns, never over tokens.  Strings are built only for the
+features that are returned.
+
+Shared rules:
+
+- Terms are the tokens' normalised forms (lower-cased unless the tokens were made with
+  ``lowercase=False``); n-grams join them with one space, as scikit-learn does.
+- ``words_only=True`` drops punctuation tokens before anything is counted (n-grams and windows
+  then close up over them, as scikit-learn's analyzer and quanteda's
+  ``tokens(remove_punct = TRUE)`` do); collocations instead never span punctuation.
+- ``stop_words``: ``None``, ``"english"`` (:data:`ENGLISH_STOP_WORDS`, the Snowball list as
+  R's tm and quanteda use it, with both ``'`` and ``’`` apostrophes) or an iterable of words,
+  matched case-insensitively (as quanteda's ``tokens_remove``).  Stop words are removed before
+  n-grams and windows are formed (as scikit-learn and quanteda without padding); in
+  collocations they are pads, as quanteda recommends.
+- No n-gram, window or collocation crosses a turn or a document: each turn, and each stretch
+  of text outside turns, is its own unit (a document without turns is one unit).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._util import threads_arg
+from .errors import ArgumentError
+
+if TYPE_CHECKING:
+    from scipy import sparse as sp
+
+    from ._tokens import Tokens
+
+__all__ = ["Dfm", "Fcm", "ENGLISH_STOP_WORDS", "dfm", "fcm", "collocations", "frequency"]
+
+_SNOWBALL_ENGLISH = """
+i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her
+hers herself it its itself they them their theirs themselves what which who whom this that these
+those am is are was were be been being have has had having do does did doing would should could
+ought i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd she'd we'd
+they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't haven't hadn't
+doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't mustn't let's that's
+who's what's here's there's when's where's why's how's a an the and but if or because as until
+while of at by for with about against between into through during before after above below to from
+up down in out on off over under again further then once here there when where why how all any
+both each few more most other some such no nor not only own same so than too very
+""".split()
+
+#: The Snowball English stop words (174, as R's ``tm::stopwords("english")``), each
+#: contraction also with a typographic apostrophe (``don’t``), as transcripts often have.
+ENGLISH_STOP_WORDS: frozenset[str] = frozenset(_SNOWBALL_ENGLISH) | frozenset(
+    w.replace("'", "\u2019") for w in _SNOWBALL_ENGLISH if "'" in w
+)
+
+FCM_CONTEXTS = ("document", "turn", "window")
+FCM_COUNTS = ("frequency", "boolean", "weighted")
+COLLOCATION_MEASURES = ("lambda", "pmi", "g2")
+_BY_BUILTIN = ("document", "turn", "speaker")
+
+
+# =========================================================================== token stream
+
+
+class _Stream(NamedTuple):
+    """All tokens of the corpus as flat arrays, documents in order."""
+
+    ids: np.ndarray  # norm id of every token (int64)
+    seg: np.ndarray  # unit of every token: non-decreasing, a new unit at every turn/document change
+    seg_doc: np.ndarray  # document position of every unit
+    seg_turn: np.ndarray  # turn of every unit (-1: text outside every turn)
+
+
+def _stream(tokens: Tokens) -> _Stream:
+    """The token stream.  Uses the native ``Tokens.flat()`` when the extension has it (norm ids
+    and unit offsets, no character offsets); otherwise derives units from ``columns()``: a
+    new unit starts where the document or the turn changes or the position jumps (a unit of
+    a speaker left out by a restriction lies between)."""
+    nat = tokens._native
+    threads = threads_arg(None)
+    if hasattr(nat, "flat"):  # pragma: no cover - native fast path, when built
+        d = nat.flat(threads=threads)
+        offsets = np.asarray(d["unit_offsets"], dtype=np.int64)
+        seg = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        return _Stream(np.asarray(d["norm"], dtype=np.int64), seg,
+                       np.asarray(d["unit_doc"], dtype=np.int64), np.asarray(d["unit_turn"], dtype=np.int64))
+    cols = nat.columns(threads=threads)
+    ty = np.asarray(cols["type"], dtype=np.int64)
+    ids = np.asarray(nat.type_norms(), dtype=np.int64)[ty] if len(ty) else np.zeros(0, dtype=np.int64)
+    doc = np.asarray(cols["doc"], dtype=np.int64)
+    turn = np.asarray(cols["turn"], dtype=np.int64)
+    pos = np.asarray(cols["position"], dtype=np.int64)
+    if len(ids) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return _Stream(e, e, e, e)
+    brk = np.empty(len(ids), dtype=bool)
+    brk[0] = True
+    brk[1:] = (doc[1:] != doc[:-1]) | (turn[1:] != turn[:-1]) | (pos[1:] != pos[:-1] + 1)
+    seg = np.cumsum(brk) - 1
+    first = np.flatnonzero(brk)
+    return _Stream(ids, seg, doc[first], turn[first])
+
+
+def _stop_mask(norms: list[str], stop_words: Any) -> np.ndarray | None:
+    """True for the norms that are stop words (case-insensitive), or None for no stop words."""
+    if stop_words is None:
+        return None
+    if isinstance(stop_words, str):
+        if stop_words != "english":
+            raise ArgumentError(f"stop_words: expected None, 'english' or a list of words, got {stop_words!r}")
+        words: frozenset[str] = ENGLISH_STOP_WORDS
+    elif isinstance(stop_words, Iterable):
+        listed = list(stop_words)
+        bad = [w for w in listed if not isinstance(w, str)]
+        if bad:
+            raise ArgumentError(f"stop_words: expected strings, got {bad[:5]!r}")
+        words = frozenset(listed)
+    else:
+        raise ArgumentError(f"stop_words: expected None, 'english' or a list of words, got {type(stop_words).__name__}")
+    lowered = {w.lower() for w in words}
+    if not norms:
+        return np.zeros(0, dtype=bool)
+    return pd.Index(norms, dtype=object).str.lower().isin(list(lowered))  # type: ignore[no-any-return]
+
+
+def _filtered(tokens: Tokens, st: _Stream, words_only: bool, stop_words: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, seg) of the tokens that are counted: words only, stop words removed."""
+    nat = tokens._native
+    keep: np.ndarray | None = None
+    if words_only:
+        keep = np.asarray(nat.norm_is_word(), dtype=bool)
+    stop = _stop_mask(nat.norms(), stop_words)
+    if stop is not None:
+        keep = ~stop if keep is None else keep & ~stop
+    if keep is None or len(st.ids) == 0:
+        return st.ids, st.seg
+    m = keep[st.ids]
+    return st.ids[m], st.seg[m]
+
+
+def _ngram_range(ngrams: Any) -> tuple[int, int]:
+    if isinstance(ngrams, (int, np.integer)) and not isinstance(ngrams, bool):
+        lo = hi = int(ngrams)
+    elif isinstance(ngrams, tuple) and len(ngrams) == 2 and all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in ngrams):
+        lo, hi = int(ngrams[0]), int(ngrams[1])
+    else:
+        raise ArgumentError(f"ngrams: expected a whole number or a (min_n, max_n) tuple, got {ngrams!r}")
+    if lo < 1 or hi < lo:
+        raise ArgumentError(f"ngrams: expected 1 <= min_n <= max_n, got {ngrams!r}")
+    return lo, hi
+
+
+class _Occ(NamedTuple):
+    """n-gram occurrences over a filtered stream."""
+
+    feat: np.ndarray  # feature of every occurrence (compact ids, in order of first occurrence per n)
+    start: np.ndarray  # first token of every occurrence (index into the filtered stream)
+    feat_start: np.ndarray  # first occurrence of every feature
+    feat_len: np.ndarray  # n of every feature
+
+
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """Indices where each code of a ``pd.factorize`` result first appears (codes are numbered
+    in order of first appearance, so a first appearance exceeds every earlier code)."""
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    prev = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    new[1:] = codes[1:] > prev[:-1]
+    return np.flatnonzero(new)
+
+
+def _ngrams(ids: np.ndarray, seg: np.ndarray, lo: int, hi: int, n_types: int) -> _Occ:
+    """Every n-gram (lo <= n <= hi) inside one unit, and its feature.  An n-gram's code is built
+    from the (n-1)-gram's code and the next id, re-numbered densely at each step so that codes
+    stay far below 2**63 whatever n is."""
+    L = len(ids)
+    feats, starts, fstart, flen = [], [], [], []
+    offset = 0
+    code = ids
+    base = np.int64(n_types + 1)
+    for n in range(1, hi + 1):
+        m = L - n + 1
+        if m <= 0:
+            break
+        if n > 1:
+            code = pd.factorize(code[:m] * base + ids[n - 1:])[0].astype(np.int64)
+        if n < lo:
+            continue
+        valid = np.flatnonzero(seg[:m] == seg[n - 1:])
+        compact = pd.factorize(code[valid])[0].astype(np.int64)
+        first = _first_seen(compact)
+        feats.append(compact + offset)
+        starts.append(valid)
+        fstart.append(valid[first])
+        flen.append(np.full(len(first), n, dtype=np.int64))
+        offset += len(first)
+    if not feats:
+        e = np.zeros(0, dtype=np.int64)
+        return _Occ(e, e, e, e)
+    return _Occ(np.concatenate(feats), np.concatenate(starts), np.concatenate(fstart), np.concatenate(flen))
+
+
+def _names(ids: np.ndarray, start: np.ndarray, length: np.ndarray, norms: list[str]) -> np.ndarray:
+    """The strings of n-grams given by their first token and length (norms joined by a space)."""
+    arr = np.array(norms, dtype=object)
+    out = arr[ids[start]] if len(start) else np.array([], dtype=object)
+    for k in range(1, int(length.max()) if len(length) else 0):
+        more = length > k
+        out[more] = out[more] + " " + arr[ids[start[more] + k]]
+    return out  # type: ignore[no-any-return]
+
+
+def _csr64(m: Any) -> Any:
+    """A canonical CSR matrix with 64-bit indices (DESIGN: matrices are scipy.sparse, 64-bit)."""
+    m = m.tocsr()
+    m.sum_duplicates()
+    m.sort_indices()
+    m.indices = m.indices.astype(np.int64)
+    m.indptr = m.indptr.astype(np.int64)
+    return m
+
+
+# =========================================================================== rows (by=)
+
+
+def _rows(tokens: Tokens, st: _Stream, by: Any, allow_turn: bool = True) -> tuple[np.ndarray, pd.DataFrame, pd.Index]:
+    """The row of every unit (-1: left out), the row labels as a frame, and as an index."""
+    corpus = tokens.corpus
+    doc_ids = np.array(corpus.doc_ids, dtype=object)
+    allowed = list(_BY_BUILTIN if allow_turn else ("document", "speaker")) + list(corpus.attributes.columns)
+    if not isinstance(by, str) or by not in allowed:
+        raise ArgumentError(f"by: {by!r} is not one of {allowed}")
+    if by == "document":
+        rows = pd.DataFrame({"doc_id": doc_ids})
+        return st.seg_doc, rows, pd.Index(doc_ids, name="doc_id", dtype=object)
+    if by in ("turn", "speaker"):
+        t = corpus._turn_table()
+        speakers = np.array(corpus._native.speakers(), dtype=object)
+        restriction = corpus.speaker_restriction
+        spk_ok = np.ones(len(speakers), dtype=bool) if restriction is None else np.isin(speakers, restriction)
+        if by == "speaker":
+            first = np.searchsorted(t["doc"], np.arange(len(corpus)), side="left")
+            code = np.full(len(st.seg_doc), -1, dtype=np.int64)
+            inside = st.seg_turn >= 0
+            code[inside] = t["speaker"][first[st.seg_doc[inside]] + st.seg_turn[inside]]
+            remap = np.cumsum(spk_ok) - 1
+            ok = code >= 0
+            ok[ok] = spk_ok[code[ok]]
+            row = np.where(ok, remap[np.maximum(code, 0)], -1)
+            names = speakers[spk_ok]
+            return row, pd.DataFrame({"speaker": names}), pd.Index(names, name="speaker", dtype=object)
+        tdoc, tturn, tspk = (np.asarray(t[k], dtype=np.int64) for k in ("doc", "turn", "speaker"))
+        if restriction is None:
+            active = np.ones(len(tdoc), dtype=bool)  # every turn, with or without a speaker
+        else:
+            active = tspk >= 0
+            active[active] = spk_ok[tspk[active]]
+        na_docs = np.unique(st.seg_doc[st.seg_turn < 0])
+        if restriction is None:
+            n_turns = np.asarray(corpus._native.doc_stats()[1], dtype=np.int64)
+            na_docs = np.union1d(na_docs, np.flatnonzero(n_turns == 0))
+        big = np.int64(1) << 32
+        keys = np.concatenate([tdoc[active] * big + tturn[active] + 1, na_docs * big])
+        spk = np.concatenate([tspk[active], np.full(len(na_docs), -1, dtype=np.int64)])
+        order = np.argsort(keys, kind="stable")
+        keys, spk = keys[order], spk[order]
+        seg_keys = st.seg_doc * big + st.seg_turn + 1
+        row = np.searchsorted(keys, seg_keys)
+        if len(seg_keys) and (row.max() >= len(keys) or (keys[row] != seg_keys).any()):  # pragma: no cover
+            raise AssertionError("internal error: a unit of the tokens is not a turn of the corpus")
+        doc = keys // big
+        turn = keys % big - 1
+        rows = pd.DataFrame({
+            "doc_id": doc_ids[doc] if len(doc) else np.array([], dtype=object),
+            "turn": pd.arrays.IntegerArray(turn, turn < 0),
+            "speaker": np.array([*speakers.tolist(), None], dtype=object)[spk] if len(spk) else np.array([], dtype=object),
+        })
+        return row.astype(np.int64), rows, pd.MultiIndex.from_frame(rows[["doc_id", "turn"]])
+    values = corpus.documents[by]
+    codes, uniques = pd.factorize(values, sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    row = codes[st.seg_doc] if len(st.seg_doc) else np.zeros(0, dtype=np.int64)
+    labels = pd.Index(uniques, name=by)
+    return row, pd.DataFrame({by: labels}), labels
+
+
+# =========================================================================== Dfm
+
+
+class Dfm:
+    """A document-term matrix: rows (documents, turns, speakers or groups) × terms, with the
+    scikit-learn contract of a fitted ``CountVectorizer``.
+
+    - ``matrix``: ``scipy.sparse.csr_matrix`` of int64 counts (64-bit indices);
+    - ``vocabulary_``: ``{term: column}``; :meth:`get_feature_names_out`: terms by column,
+      sorted by code point as scikit-learn sorts them;
+    - ``rows``: a frame labelling the rows (``doc_id``; ``doc_id``, ``turn``, ``speaker``;
+      ``speaker``; or the attribute) and :attr:`index` the same as a pandas index.
+
+    >>> import qualcore as qc
+    >>> d = qc.Corpus.from_texts(["We trust it.", "Trust me, trust."], doc_ids=["A1", "B1"]).tokens().dfm()
+    >>> d
+    <qualcore.Dfm: 2 documents × 4 terms, 6 counts>
+    >>> d.get_feature_names_out().tolist(), d.vocabulary_["trust"]
+    (['it', 'me', 'trust', 'we'], 2)
+    >>> d.matrix.toarray().tolist()
+    [[1, 0, 1, 1], [0, 1, 2, 0]]
+    """
+
+    __slots__ = ("matrix", "rows", "vocabulary_", "by", "_features")
+
+    def __init__(self, matrix: Any, features: np.ndarray, rows: pd.DataFrame, by: str, index: pd.Index) -> None:
+        self.matrix = matrix
+        self._features = np.asarray(features, dtype=object)
+        self.rows = rows
+        self.rows.index = index
+        self.by = by
+        self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(self._features.tolist())}
+
+    def get_feature_names_out(self) -> np.ndarray:
+        """The terms, one per column (an object array, as scikit-learn returns).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["b a b"]).tokens().dfm().get_feature_names_out().tolist()
+        ['a', 'b']
+        """
+        return self._features.copy()
+
+    @property
+    def index(self) -> pd.Index:
+        """The row labels: document ids, (doc_id, turn) pairs, speakers or group values.
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a", "b"], doc_ids=["x", "y"]).tokens().dfm().index.tolist()
+        ['x', 'y']
+        """
+        return self.rows.index
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, terms).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a b", "b c"]).tokens().dfm().shape
+        (2, 3)
+        """
+        return self.matrix.shape  # type: ignore[no-any-return]
+
+    def to_frame(self, sparse: bool = False) -> pd.DataFrame:
+        """The matrix as a labelled DataFrame (dense; ``sparse=True`` gives pandas sparse columns).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a b b"], doc_ids=["x"]).tokens().dfm().to_frame().to_dict("index")
+        {'x': {'a': 1, 'b': 2}}
+        """
+        columns = pd.Index(self._features, name="term", dtype=object)
+        if sparse:
+            return pd.DataFrame.sparse.from_spmatrix(self.matrix, index=self.index, columns=columns)
+        return pd.DataFrame(self.matrix.toarray(), index=self.index, columns=columns)
+
+    def __repr__(self) -> str:
+        what = {"document": "documents", "turn": "turns", "speaker": "speakers"}.get(self.by, f"groups of {self.by}")
+        return f"<qualcore.Dfm: {self.shape[0]} {what} × {self.shape[1]} terms, {int(self.matrix.sum())} counts>"
+
+    def _repr_html_(self) -> str:
+        head = self.to_frame(sparse=False).iloc[:10, :20] if self.shape[1] else pd.DataFrame(index=self.index[:10])
+        return f"<p>{self!r}</p>" + head.to_html()
+
+
+def _doc_count_limit(value: Any, name: str, n_rows: int) -> float:
+    """A min_df/max_df as a number of rows (scikit-learn: an int is a count, a float in [0, 1]
+    a proportion)."""
+    if isinstance(value, bool):
+        raise ArgumentError(f"{name}: expected a whole number >= 0 or a proportion in [0.0, 1.0], got {value!r}")
+    if isinstance(value, numbers.Integral):
+        if value < 0:
+            raise ArgumentError(f"{name}: expected a whole number >= 0, got {value!r}")
+        return float(value)
+    if isinstance(value, numbers.Real):
+        if not 0.0 <= float(value) <= 1.0:
+            raise ArgumentError(f"{name}: a proportion must be in [0.0, 1.0], got {value!r}")
+        return float(value) * n_rows
+    raise ArgumentError(f"{name}: expected a whole number >= 0 or a proportion in [0.0, 1.0], got {value!r}")
+
+
+def dfm(
+    tokens: Tokens,
+    by: str = "document",
+    ngrams: int | tuple[int, int] = 1,
+    min_df: float = 1,
+    max_df: float = 1.0,
+    max_features: int | None = None,
+    stop_words: str | Iterable[str] | None = None,
+    words_only: bool = True,
+) -> Dfm:
+    """Rows × terms counts; see :meth:`qualcore.Tokens.dfm`."""
+    from scipy import sparse as sp
+
+    lo, hi = _ngram_range(ngrams)
+    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, numbers.Integral)
+                                     or max_features < 1):
+        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+    st = _stream(tokens)
+    row_of_seg, rows, index = _rows(tokens, st, by)
+    n_rows = len(rows)
+    low = _doc_count_limit(min_df, "min_df", n_rows)
+    high = _doc_count_limit(max_df, "max_df", n_rows)
+    if high < low and n_rows:
+        raise ArgumentError(f"max_df ({max_df!r}) corresponds to fewer rows than min_df ({min_df!r})")
+    norms = tokens._native.norms()
+    ids, seg = _filtered(tokens, st, words_only, stop_words)
+    occ = _ngrams(ids, seg, lo, hi, len(norms))
+    r = row_of_seg[seg[occ.start]] if len(occ.start) else np.zeros(0, dtype=np.int64)
+    keep = r >= 0
+    n_feat = len(occ.feat_start)
+    x = _csr64(sp.coo_matrix((np.ones(int(keep.sum()), dtype=np.int64), (r[keep], occ.feat[keep])),
+                             shape=(n_rows, n_feat)))
+    dfs = np.bincount(x.indices, minlength=n_feat)
+    mask = (dfs > 0) & (dfs >= low) & (dfs <= high)
+    kept = np.flatnonzero(mask)
+    names = _names(ids, occ.feat_start[kept], occ.feat_len[kept], norms)
+    order = np.argsort(names.astype(str), kind="stable") if len(names) else np.zeros(0, dtype=np.int64)
+    kept, names = kept[order], names[order]
+    if max_features is not None and len(kept) > max_features:
+        tfs = np.asarray(x.sum(axis=0)).ravel()[kept]
+        top = np.sort(np.argsort(-tfs, kind="stable")[:max_features])
+        kept, names = kept[top], names[top]
+    return Dfm(_csr64(x[:, kept]), names, rows, by, index)
+
+
+# =========================================================================== Fcm
+
+
+class Fcm:
+    """A feature co-occurrence matrix: terms × terms, as ``scipy.sparse.csr_matrix``
+    (int64 counts, float64 when weighted; 64-bit indices), never dense.
+
+    ``vocabulary_`` / :meth:`get_feature_names_out` label rows and columns (the same terms,
+    sorted by code point); ``margin`` holds each term's frequency (as quanteda's ``margin``);
+    ``context``, ``count``, ``window``, ``weights``, ``ordered``, ``tri`` say how it was counted.
+
+    >>> import qualcore as qc
+    >>> f = qc.Corpus.from_texts(["a b a"]).tokens().fcm()
+    >>> f
+    <qualcore.Fcm: 2 × 2 terms, context='turn', count='frequency'>
+    >>> f.to_frame().values.tolist()
+    [[1, 2], [2, 0]]
+    """
+
+    __slots__ = ("matrix", "vocabulary_", "margin", "context", "count", "window", "weights", "ordered", "tri",
+                 "_features")
+
+    def __init__(self, matrix: Any, features: np.ndarray, margin: np.ndarray, context: str, count: str,
+                 window: int | None, weights: np.ndarray | None, ordered: bool, tri: bool) -> None:
+        self.matrix = matrix
+        self._features = np.asarray(features, dtype=object)
+        self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(self._features.tolist())}
+        self.margin = pd.Series(margin, index=pd.Index(self._features, name="term", dtype=object), name="frequency")
+        self.context = context
+        self.count = count
+        self.window = window
+        self.weights = weights
+        self.ordered = ordered
+        self.tri = tri
+
+    def get_feature_names_out(self) -> np.ndarray:
+        """The terms, one per row and column.
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["b a"]).tokens().fcm().get_feature_names_out().tolist()
+        ['a', 'b']
+        """
+        return self._features.copy()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(terms, terms).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a b c"]).tokens().fcm().shape
+        (3, 3)
+        """
+        return self.matrix.shape  # type: ignore[no-any-return]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The matrix as a dense labelled DataFrame (rows: term, columns: the co-occurring term).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a b"]).tokens().fcm("window", window=1).to_frame().to_dict()
+        {'a': {'a': 0, 'b': 1}, 'b': {'a': 1, 'b': 0}}
+        """
+        labels = pd.Index(self._features, dtype=object)
+        return pd.DataFrame(self.matrix.toarray(), index=labels.rename("term"), columns=labels.rename("other"))
+
+    def tidy(self) -> pd.DataFrame:
+        """The non-zero cells as rows ``term``, ``other``, ``value`` (row-major, in term order;
+        each unordered pair once — ``term <= other`` — unless ``ordered``).
+
+        >>> import qualcore as qc
+        >>> qc.Corpus.from_texts(["a b a"]).tokens().fcm("window", window=1).tidy().values.tolist()
+        [['a', 'b', 2]]
+        """
+        coo = self.matrix.tocoo()
+        keep = np.ones(coo.nnz, dtype=bool) if self.ordered else coo.row <= coo.col
+        r, c, v = coo.row[keep], coo.col[keep], coo.data[keep]
+        order = np.lexsort((c, r))
+        return pd.DataFrame({"term": self._features[r[order]], "other": self._features[c[order]], "value": v[order]})
+
+    def __repr__(self) -> str:
+        w = f", window={self.window}" if self.context == "window" else ""
+        o = ", ordered" if self.ordered else ""
+        t = ", upper triangle" if self.tri else ""
+        return (f"<qualcore.Fcm: {self.shape[0]} × {self.shape[1]} terms, context={self.context!r}, "
+                f"count={self.count!r}{w}{o}{t}>")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.to_frame().iloc[:20, :20].to_html()
+
+
+def fcm(
+    tokens: Tokens,
+    context: str = "turn",
+    window: int | None = None,
+    count: str = "frequency",
+    weights: Sequence[float] | None = None,
+    ordered: bool = False,
+    tri: bool = False,
+    within: str | None = None,
+    stop_words: str | Iterable[str] | None = None,
+    words_only: bool = True,
+    max_features: int | None = None,
+) -> Fcm:
+    """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm`."""
+    from scipy import sparse as sp
+
+    if context not in FCM_CONTEXTS:
+        raise ArgumentError(f"context: {context!r} is not one of {list(FCM_CONTEXTS)}")
+    if count not in FCM_COUNTS:
+        raise ArgumentError(f"count: {count!r} is not one of {list(FCM_COUNTS)}")
+    if context != "window":
+        for name, value in (("window", window), ("weights", weights), ("within", within)):
+            if value is not None:
+                raise ArgumentError(f"{name}: only used with context='window', not {context!r}")
+        if ordered:
+            raise ArgumentError(f"ordered: only used with context='window', not {context!r}")
+        if count == "weighted":
+            raise ArgumentError(f"count: 'weighted' needs context='window' (distances), not {context!r}")
+    else:
+        window = 5 if window is None else window
+        if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window < 1:
+            raise ArgumentError(f"window: expected a whole number >= 1, got {window!r}")
+        window = int(window)
+        within = "turn" if within is None else within
+        if within not in ("turn", "document"):
+            raise ArgumentError(f"within: {within!r} is not one of ['turn', 'document']")
+    if weights is not None and count != "weighted":
+        raise ArgumentError(f"weights: only used with count='weighted', not {count!r}")
+    if ordered and tri:
+        raise ArgumentError("tri: an ordered matrix is not symmetric; use tri=False with ordered=True")
+    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, numbers.Integral)
+                                     or max_features < 1):
+        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+    w: np.ndarray | None = None
+    if context == "window":
+        assert window is not None
+        if count == "weighted":
+            if weights is None:
+                w = 1.0 / np.arange(1, window + 1, dtype=np.float64)
+            else:
+                w = np.asarray(list(weights), dtype=np.float64)
+                if w.shape != (window,):
+                    raise ArgumentError(f"weights: expected {window} weights (one per distance 1..window), got {len(w)}")
+        else:
+            w = np.ones(window, dtype=np.float64)
+
+    st = _stream(tokens)
+    norms = tokens._native.norms()
+    ids, seg = _filtered(tokens, st, words_only, stop_words)
+    # Features: every counted term, sorted by code point; f is each token's feature.
+    uniq, f = np.unique(ids, return_inverse=True)
+    f = f.astype(np.int64)
+    names = np.array(norms, dtype=object)[uniq] if len(uniq) else np.array([], dtype=object)
+    order = np.argsort(names.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    f = rank[f] if len(f) else f
+    names = names[order]
+    margin = np.bincount(f, minlength=len(names)).astype(np.int64)
+    if max_features is not None and len(names) > max_features:
+        # Keep the most frequent terms (ties by term); the others keep their positions
+        # (distances are unchanged), as quanteda's fcm_select after fcm.
+        top = np.sort(np.argsort(-margin, kind="stable")[:max_features])
+        new = np.full(len(names), -1, dtype=np.int64)
+        new[top] = np.arange(len(top))
+        f = new[f]
+        names, margin = names[top], margin[top]
+    n = len(names)
+    dtype = np.float64 if count == "weighted" else np.int64
+    if n == 0:
+        return Fcm(_csr64(sp.csr_matrix((0, 0), dtype=dtype)), names, margin, context, count,
+                   window if context == "window" else None, w, ordered, tri)
+
+    if context in ("document", "turn"):
+        unit = st.seg_doc[seg] if context == "document" else seg
+        ok = f >= 0
+        n_units = int(unit.max()) + 1 if len(unit) else 0
+        x = _csr64(sp.coo_matrix((np.ones(int(ok.sum()), dtype=np.int64), (unit[ok], f[ok])), shape=(n_units, n)))
+        if count == "boolean":
+            b = x.copy()
+            b.data = np.ones_like(b.data)
+            m = b.T @ b
+            diag = np.bincount(x.indices[x.data >= 2], minlength=n)
+        else:
+            m = x.T @ x
+            diag = np.bincount(x.indices, weights=(x.data * (x.data - 1) // 2).astype(np.float64), minlength=n)
+        off = m.tocoo()
+        keep = off.row != off.col
+        nz = np.flatnonzero(diag)
+        m = _csr64(sp.coo_matrix(
+            (np.concatenate([off.data[keep].astype(np.int64), diag[nz].astype(np.int64)]),
+             (np.concatenate([off.row[keep], nz]), np.concatenate([off.col[keep], nz]))), shape=(n, n)))
+    else:
+        assert w is not None and window is not None
+        unit = seg if within == "turn" else st.seg_doc[seg]
+        if count == "boolean":
+            m = _window_boolean(f, unit, window, n, ordered)
+        else:
+            acc = sp.csr_matrix((n, n), dtype=np.float64)
+            for d in range(1, window + 1):
+                if d >= len(f):
+                    break
+                a, b_ = f[:-d], f[d:]
+                ok = (unit[:-d] == unit[d:]) & (a >= 0) & (b_ >= 0)
+                k = int(ok.sum())
+                if k:
+                    acc = acc + sp.coo_matrix((np.full(k, w[d - 1]), (a[ok], b_[ok])), shape=(n, n)).tocsr()
+            m = acc if ordered else acc + acc.T
+            m = _csr64(m.astype(dtype))
+    if tri:
+        m = _csr64(sp.triu(m))
+    return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
+
+
+def _window_boolean(f: np.ndarray, unit: np.ndarray, window: int, n: int, ordered: bool) -> Any:
+    """Units in which a and b co-occur within the window (ordered: a before b); unordered, the
+    diagonal is doubled as in quanteda (the matrix is S + S.T of the upper-triangle counts)."""
+    from scipy import sparse as sp
+
+    us, ps = [], []
+    for d in range(1, window + 1):
+        if d >= len(f):
+            break
+        a, b = f[:-d], f[d:]
+        ok = (unit[:-d] == unit[d:]) & (a >= 0) & (b >= 0)
+        a, b, u = a[ok], b[ok], unit[:-d][ok]
+        if not ordered:
+            a, b = np.minimum(a, b), np.maximum(a, b)
+        us.append(u)
+        ps.append(a * np.int64(n) + b)
+    if not us:
+        return _csr64(sp.csr_matrix((n, n), dtype=np.int64))
+    frame = pd.DataFrame({"u": np.concatenate(us), "p": np.concatenate(ps)}).drop_duplicates()
+    pair = frame["p"].to_numpy()
+    s = sp.coo_matrix((np.ones(len(pair), dtype=np.int64), (pair // n, pair % n)), shape=(n, n)).tocsr()
+    return _csr64(s if ordered else s + s.T)
+
+
+# =========================================================================== collocations
+
+
+def collocations(
+    tokens: Tokens,
+    size: int | Sequence[int] = 2,
+    min_count: int = 2,
+    measure: str = "lambda",
+    smoothing: float = 0.5,
+    stop_words: str | Iterable[str] | None = None,
+    words_only: bool = True,
+) -> pd.DataFrame:
+    """Collocations; see :meth:`qualcore.Tokens.collocations`."""
+    sizes = [size] if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
+    if not isinstance(sizes, (list, tuple, range)) or not sizes or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in sizes):
+        raise ArgumentError(f"size: expected a whole number >= 2 or a list of them, got {size!r}")
+    if any(s < 2 for s in sizes) or any(s > 8 for s in sizes):
+        raise ArgumentError(f"size: collocation sizes must be between 2 and 8, got {size!r}")
+    sizes = sorted({int(s) for s in sizes}, reverse=True)
+    if measure not in COLLOCATION_MEASURES:
+        raise ArgumentError(f"measure: {measure!r} is not one of {list(COLLOCATION_MEASURES)}")
+    if isinstance(min_count, bool) or not isinstance(min_count, numbers.Integral) or min_count < 1:
+        raise ArgumentError(f"min_count: expected a whole number >= 1, got {min_count!r}")
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or smoothing < 0:
+        raise ArgumentError(f"smoothing: expected a number >= 0, got {smoothing!r}")
+
+    nat = tokens._native
+    norms = nat.norms()
+    st = _stream(tokens)
+    ids, seg = st.ids, st.seg
+    L = len(ids)
+    marked = ~np.asarray(nat.norm_is_word(), dtype=bool)[ids] if words_only and L else np.zeros(L, dtype=bool)
+    stop = _stop_mask(norms, stop_words)
+    padded_tok = stop[ids] if stop is not None and L else np.zeros(L, dtype=bool)
+    cmark = np.concatenate([[0], np.cumsum(marked)])
+    cpad = np.concatenate([[0], np.cumsum(padded_tok)])
+    covered = np.zeros(L + 1, dtype=np.int64)  # difference array of positions covered by larger n-grams
+    base = np.int64(len(norms) + 1)
+    frames = []
+    for s in sizes:
+        m = L - s + 1
+        if m <= 0:
+            continue
+        ccov = np.concatenate([[0], np.cumsum(np.cumsum(covered)[:L] > 0)])
+        i = np.flatnonzero((seg[:m] == seg[s - 1:]) & (cmark[s:] - cmark[:m] == 0))
+        padded = cpad[i + s] - cpad[i] > 0
+        nested = (ccov[i + s] - ccov[i] > 0) & ~padded
+        np.add.at(covered, i[~padded], 1)
+        np.add.at(covered, i[~padded] + s, -1)
+        n_total = len(i)
+        if n_total == 0:
+            continue
+        full = _tuple_codes(ids, i, range(s), base)  # the s-gram of every occurrence
+        count = np.bincount(full)
+        cand = np.flatnonzero((count >= min_count) & (np.bincount(full, weights=padded) == 0))
+        if len(cand) == 0:
+            continue
+        rep_occ = _first_seen(full)[cand]  # one occurrence of each candidate
+        rep = i[rep_occ]  # and its first token
+        # Marginal counts m_S: occurrences agreeing with the candidate on the positions in S.
+        marg: dict[int, np.ndarray] = {0: np.full(len(cand), float(n_total))}
+        for mask in range(1, 1 << s):
+            pos = [k for k in range(s) if mask >> k & 1]
+            codes = full if mask == (1 << s) - 1 else _tuple_codes(ids, i, pos, base)
+            marg[mask] = np.bincount(codes)[codes[rep_occ]].astype(np.float64)
+        # Cell counts n_c (c: the positions that agree exactly) by inclusion-exclusion.
+        cells = {}
+        for c in range(1 << s):
+            tot = np.zeros(len(cand))
+            for t in range(1 << s):
+                if t & c == c:
+                    sign = -1.0 if bin(t ^ c).count("1") % 2 else 1.0
+                    tot += sign * marg[t]
+            cells[c] = tot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lam = np.zeros(len(cand))
+            inv = np.zeros(len(cand))
+            for c, nc in cells.items():
+                sign = -1.0 if (s - bin(c).count("1")) % 2 else 1.0
+                lam += sign * np.log(nc + smoothing)
+                inv += 1.0 / (nc + smoothing)
+            z = lam / np.sqrt(inv)
+            single = np.array([marg[1 << k] for k in range(s)])  # (s, n_cand)
+            n11 = cells[(1 << s) - 1]
+            pmi = np.log2(n11) + (s - 1) * np.log2(float(n_total)) - np.log2(single).sum(axis=0)
+            p = single / float(n_total)
+            g2 = np.zeros(len(cand))
+            for c, nc in cells.items():
+                e = float(n_total) * np.prod([p[k] if c >> k & 1 else 1 - p[k] for k in range(s)], axis=0)
+                g2 += np.where(nc > 0, nc * np.log(nc / e), 0.0)
+            g2 *= 2.0
+        frames.append(pd.DataFrame({
+            "collocation": _names(ids, rep, np.full(len(rep), s, dtype=np.int64), norms),
+            "count": count[cand].astype(np.int64),
+            "count_nested": np.bincount(full, weights=nested, minlength=len(count))[cand].astype(np.int64),
+            "length": np.int64(s),
+            "lambda": lam,
+            "z": z,
+            "pmi": pmi,
+            "g2": g2,
+        }))
+    cols = ["collocation", "count", "count_nested", "length", "lambda", "z", "pmi", "g2"]
+    if not frames:
+        out = pd.DataFrame({c: pd.Series(dtype=object if c == "collocation" else (np.int64 if c in (
+            "count", "count_nested", "length") else np.float64)) for c in cols})
+        return out
+    out = pd.concat(frames, ignore_index=True)
+    key = "z" if measure == "lambda" else measure
+    out["collocation"] = out["collocation"].astype(object)
+    out = out.sort_values([key, "collocation"], ascending=[False, True], na_position="last", kind="stable")
+    return out.reset_index(drop=True)[cols]
+
+
+def _tuple_codes(ids: np.ndarray, starts: np.ndarray, positions: Iterable[int], base: np.int64) -> np.ndarray:
+    """Dense codes of the tuples ``ids[starts + k] for k in positions``, numbered in order of
+    first appearance (so ``np.bincount(codes)[codes]`` counts each occurrence's tuple)."""
+    code: np.ndarray | None = None
+    for k in positions:
+        nxt = ids[starts + k]
+        code = nxt if code is None else pd.factorize(code * base + nxt)[0].astype(np.int64)
+    assert code is not None
+    return pd.factorize(code)[0].astype(np.int64)
+
+
+# =========================================================================== frequency
+
+
+def frequency(
+    tokens: Tokens,
+    by: str | None = None,
+    n: int | None = 20,
+    ngrams: int | tuple[int, int] = 1,
+    stop_words: str | Iterable[str] | None = None,
+    words_only: bool = True,
+) -> pd.DataFrame:
+    """Top terms by group; see :meth:`qualcore.Tokens.frequency`."""
+    from scipy import sparse as sp
+
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1):
+        raise ArgumentError(f"n: expected a whole number >= 1 or None, got {n!r}")
+    lo, hi = _ngram_range(ngrams)
+    st = _stream(tokens)
+    if by is None:
+        row_of_seg = np.zeros(len(st.seg_doc), dtype=np.int64)
+        labels = pd.Index(["all"], dtype=object)
+    else:
+        row_of_seg, _, labels = _rows(tokens, st, by, allow_turn=False)
+    norms = tokens._native.norms()
+    ids, seg = _filtered(tokens, st, words_only, stop_words)
+    occ = _ngrams(ids, seg, lo, hi, len(norms))
+    useg = seg[occ.start] if len(occ.start) else np.zeros(0, dtype=np.int64)
+    g = row_of_seg[useg]
+    d = st.seg_doc[useg]
+    ok = g >= 0
+    g, d, feat = g[ok], d[ok], occ.feat[ok]
+    n_feat, n_groups = len(occ.feat_start), len(labels)
+    freq = _csr64(sp.coo_matrix((np.ones(len(g), dtype=np.int64), (g, feat)), shape=(n_groups, n_feat)))
+    distinct = pd.DataFrame({"g": g, "d": d, "f": feat}).drop_duplicates()
+    docf = _csr64(sp.coo_matrix((np.ones(len(distinct), dtype=np.int64), (distinct["g"].to_numpy(),
+                                                                          distinct["f"].to_numpy())),
+                                shape=(n_groups, n_feat)))
+    coo = freq.tocoo()
+    frame = pd.DataFrame({"g": coo.row.astype(np.int64), "f": coo.col.astype(np.int64),
+                          "frequency": coo.data.astype(np.int64), "docfreq": docf.tocoo().data.astype(np.int64)})
+    frame["_first"] = occ.feat_start[frame["f"].to_numpy()]
+    frame["_len"] = occ.feat_len[frame["f"].to_numpy()]
+    frame = frame.sort_values(["g", "frequency", "_first", "_len"], ascending=[True, False, True, True], kind="stable")
+    frame["rank"] = frame.groupby("g")["frequency"].rank(method="min", ascending=False).astype(np.int64)
+    if n is not None:
+        frame = frame.groupby("g", sort=False).head(int(n))
+    fs = frame["f"].to_numpy()
+    terms = _names(ids, occ.feat_start[fs], occ.feat_len[fs], norms)
+    out = pd.DataFrame({
+        "group": np.asarray(labels, dtype=object)[frame["g"].to_numpy()] if len(frame) else np.array([], dtype=object),
+        "term": terms,
+        "frequency": frame["frequency"].to_numpy(),
+        "docfreq": frame["docfreq"].to_numpy(),
+        "rank": frame["rank"].to_numpy(),
+    })
+    return out

@@ -34,6 +34,76 @@ pub struct Document {
     pub text: String,
     /// Speaker turns in text order.
     pub turns: Vec<Turn>,
+    /// How the file's line ends were normalised to LF (empty for texts given in memory).
+    pub line_ends: LineEnds,
+}
+
+/// The line ends a reader changed to LF, so that offsets can be mapped back to the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineEnds {
+    /// Byte offsets, in the normalised text, of each LF that was a CR LF pair in the file.
+    pub crlf: Vec<usize>,
+    /// Number of lone CRs (old Mac line ends) turned into LF; offsets are unchanged by them.
+    pub cr: usize,
+}
+
+impl LineEnds {
+    /// "LF", "CRLF", "CR" or "mixed": the file's line-end convention, as far as it had any.
+    pub fn style(&self, text: &str) -> &'static str {
+        let lf_total = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let crlf = self.crlf.len();
+        let plain = lf_total - crlf - self.cr;
+        match (crlf > 0, self.cr > 0, plain > 0) {
+            (true, false, false) => "CRLF",
+            (false, true, false) => "CR",
+            (false, false, _) => "LF",
+            _ => "mixed",
+        }
+    }
+}
+
+/// Normalises CR LF and lone CR line ends to LF, recording what changed.
+///
+/// ```
+/// use qualcore::corpus::normalise_newlines;
+/// let (t, ends) = normalise_newlines("a\r\nb\rc\n".to_string());
+/// assert_eq!(t, "a\nb\nc\n");
+/// assert_eq!((ends.crlf, ends.cr), (vec![1], 1));
+/// ```
+pub fn normalise_newlines(text: String) -> (String, LineEnds) {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        return (text, LineEnds::default());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut ends = LineEnds::default();
+    let mut i = 0;
+    while i < bytes.len() {
+        match memchr::memchr(b'\r', &bytes[i..]) {
+            None => {
+                out.extend_from_slice(&bytes[i..]);
+                break;
+            }
+            Some(k) => {
+                out.extend_from_slice(&bytes[i..i + k]);
+                let at = i + k;
+                if bytes.get(at + 1) == Some(&b'\n') {
+                    ends.crlf.push(out.len());
+                    out.push(b'\n');
+                    i = at + 2;
+                } else {
+                    ends.cr += 1;
+                    out.push(b'\n');
+                    i = at + 1;
+                }
+            }
+        }
+    }
+    // Only ASCII CR bytes were replaced: the result is still UTF-8.
+    (
+        String::from_utf8(out).expect("replacing CR keeps UTF-8 valid"),
+        ends,
+    )
 }
 
 /// A stretch of a document that analyses treat as one unit: a turn's content, or text outside
@@ -207,7 +277,12 @@ impl Corpus {
                     time_end: s.time_end,
                 })
                 .collect();
-            let doc = Document { id, text, turns };
+            let doc = Document {
+                id,
+                text,
+                turns,
+                line_ends: LineEnds::default(),
+            };
             if let Err(e) = doc.validate() {
                 errors.push(e);
             }
@@ -228,6 +303,14 @@ impl Corpus {
                 index: Arc::new(index),
                 speaker_filter: None,
             }),
+        }
+    }
+
+    /// Records how each document's line ends were normalised (in document order).
+    pub fn set_line_ends(&mut self, ends: Vec<LineEnds>) {
+        let docs = Arc::make_mut(&mut self.docs);
+        for (d, e) in docs.iter_mut().zip(ends) {
+            d.line_ends = e;
         }
     }
 
@@ -367,17 +450,97 @@ impl Corpus {
 #[derive(Debug, Clone)]
 pub struct LabelParser {
     re: Regex,
+    stamp_line: Regex,
 }
 
-/// The default speaker-label pattern: one to four words at the start of a line, each starting
-/// with a capital letter, a digit or an ideograph (`Dan:`, `Interviewer 1:`, `B3:`, `Dr. Siân
-/// Jones:`, `李:`), followed by a colon and white space or the end of the line.
-pub const DEFAULT_LABEL_PATTERN: &str = r"^[ \t]*(?P<speaker>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})[ \t]*:(?:[ \t]+|$)";
+/// The default speaker-label pattern.  A label is one to four words at the start of a line,
+/// each starting with a capital letter, a digit or an ideograph (`Dan`, `Interviewer 1`, `B3`,
+/// `Dr. Siân Jones`, `李`), in one of the common styles:
+///
+/// - `Name:` / `NAME:` (and `Name (00:01:23):` with the time of the turn),
+/// - `**Name**` or `**Name:**` (Markdown bold, as Word exports through pandoc write it),
+/// - `[Name]` (with or without a colon; annotations such as `[Inaudible]` are not labels),
+///
+/// each optionally preceded or followed by a timestamp `[00:01:23]`, `[01:23]`, `(00:01:23)`
+/// or `#00:01:23.4#` (also `#00:01:23-4#`), which becomes the turn's start time.
+pub const DEFAULT_LABEL_PATTERN: &str = concat!(
+    r"^[ \t]*(?:(?P<time>\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#)[ \t]*)?",
+    r"(?:\*\*[ \t]*(?P<speaker>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})[ \t]*:?[ \t]*\*\*[ \t]*:?",
+    r"|\[(?P<speaker2>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})\][ \t]*:?",
+    r"|(?P<speaker3>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})(?:[ \t]*(?P<time2>\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]))?[ \t]*:)",
+    r"(?:[ \t]*(?P<time3>\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#))?(?:[ \t]+|$)"
+);
+
+/// A line holding only a timestamp (it times the turn that starts on the next line).
+const STAMP_LINE: &str = r"^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#)[ \t]*$";
+
+/// Bracketed words that transcribers use for events, not speakers (`[Inaudible]`).
+const ANNOTATIONS: &[&str] = &[
+    "inaudible",
+    "unclear",
+    "crosstalk",
+    "cross talk",
+    "laughs",
+    "laughter",
+    "laughing",
+    "pause",
+    "long pause",
+    "silence",
+    "overlapping",
+    "overtalk",
+    "music",
+    "noise",
+    "applause",
+    "redacted",
+    "removed",
+    "indistinct",
+    "background noise",
+    "coughs",
+    "sighs",
+    "break",
+    "end",
+    "end of interview",
+    "end of recording",
+    "interruption",
+];
+
+/// Seconds of a timestamp (`[01:02:03.5]`, `(01:23)`, `#00:01:23-4#`); None when a field is
+/// out of range (minutes or seconds above 59).
+pub fn parse_timestamp(stamp: &str) -> Option<f64> {
+    let inner = stamp.trim_matches(|c| matches!(c, '[' | ']' | '(' | ')' | '#' | ' ' | '\t'));
+    let (clock, frac) = match inner.find(['.', ',', '-']) {
+        Some(i) => (&inner[..i], Some(&inner[i + 1..])),
+        None => (inner, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let nums: Option<Vec<u64>> = parts.iter().map(|p| p.parse().ok()).collect();
+    let nums = nums?;
+    let (h, m, s) = match nums.as_slice() {
+        [m, s] => (0, *m, *s),
+        [h, m, s] => {
+            if *m > 59 {
+                return None;
+            }
+            (*h, *m, *s)
+        }
+        _ => return None,
+    };
+    if s > 59 {
+        return None;
+    }
+    let mut secs = (h * 3600 + m * 60 + s) as f64;
+    if let Some(f) = frac {
+        let v: u64 = f.parse().ok()?;
+        secs += v as f64 / 10f64.powi(f.len() as i32);
+    }
+    Some(secs)
+}
 
 impl LabelParser {
     /// Compiles a label pattern.  It is matched at the start of each line and must have a group
-    /// named `speaker` (or at least one capture group, the first being the speaker); the turn's
-    /// content starts where the match ends.
+    /// named `speaker` (also `speaker2`, `speaker3` for alternative styles), or at least one
+    /// capture group, the first being the speaker; groups `time`, `time2`, `time3` give the
+    /// turn's start time.  The turn's content starts where the match ends.
     pub fn new(pattern: &str) -> Result<LabelParser> {
         let re = Regex::new(pattern).map_err(|e| Error::invalid_pattern(pattern, e.to_string()))?;
         if re.captures_len() < 2 {
@@ -386,12 +549,43 @@ impl LabelParser {
                 "a label pattern needs a capture group for the speaker, e.g. (?P<speaker>...)",
             ));
         }
-        Ok(LabelParser { re })
+        let stamp_line = Regex::new(STAMP_LINE).expect("the timestamp pattern compiles");
+        Ok(LabelParser { re, stamp_line })
+    }
+
+    /// The speaker and start time of a label at the start of `line`, with the label's length.
+    fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
+        let caps = self.re.captures(line)?;
+        let whole = caps.get(0)?;
+        if whole.start() != 0 {
+            return None;
+        }
+        let named = ["speaker", "speaker2", "speaker3"]
+            .iter()
+            .find_map(|n| caps.name(n).map(|m| (*n, m)));
+        let (group, sp) = match named {
+            Some(x) => x,
+            None => ("", caps.get(1)?),
+        };
+        let name = sp.as_str().trim();
+        if name.is_empty() {
+            return None;
+        }
+        if group == "speaker2" && ANNOTATIONS.contains(&name.to_lowercase().as_str()) {
+            return None;
+        }
+        let time = ["time", "time2", "time3"]
+            .iter()
+            .find_map(|n| caps.name(n))
+            .and_then(|m| parse_timestamp(m.as_str()));
+        Some((name, whole.end(), time))
     }
 
     /// Splits `text` into turns.  A line that starts with a label starts a turn; lines without a
     /// label (and blank lines) continue the current turn; text before the first label belongs
-    /// to no turn.  Turn content is trimmed of surrounding white space.
+    /// to no turn.  Turn content is trimmed of surrounding white space.  A timestamp in the
+    /// label, or alone on the line before it, is the turn's start time, and a timed turn ends
+    /// when the next timed turn starts.
     ///
     /// ```
     /// use qualcore::corpus::{LabelParser, DEFAULT_LABEL_PATTERN};
@@ -401,10 +595,15 @@ impl LabelParser {
     /// assert_eq!(turns.len(), 2);
     /// assert_eq!(turns[1].speaker.as_deref(), Some("Participant"));
     /// assert_eq!(&text[turns[1].start..turns[1].end], "Hi.\nStill me.");
+    /// let timed = p.parse("[00:01:05] Dan: Why?\n**A1** (00:01:09): Because.\n");
+    /// assert_eq!(timed[0].time_start, Some(65.0));
+    /// assert_eq!(timed[0].time_end, Some(69.0));
     /// ```
     pub fn parse(&self, text: &str) -> Vec<TurnSpec> {
         let mut turns: Vec<TurnSpec> = Vec::new();
         let mut line_start = 0;
+        // A timestamp alone on a line: (line start, seconds), for the turn on the next line.
+        let mut pending: Option<(usize, f64)> = None;
         let close = |t: &mut TurnSpec, end: usize| {
             let body = &text[t.start..end];
             let trimmed = body.trim_end();
@@ -418,36 +617,47 @@ impl LabelParser {
                 .map_or(text.len(), |i| line_start + i);
             let line = &text[line_start..line_end];
             let line = line.strip_suffix('\r').unwrap_or(line);
-            if let Some(caps) = self.re.captures(line) {
-                let whole = caps.get(0).expect("group 0 always exists");
-                if whole.start() == 0 {
-                    let sp = caps
-                        .name("speaker")
-                        .or_else(|| caps.get(1))
-                        .filter(|m| !m.as_str().trim().is_empty());
-                    if let Some(sp) = sp {
-                        if let Some(prev) = turns.last_mut() {
-                            close(prev, line_start);
-                        }
-                        let label_end = line_start + whole.end();
-                        let label_text = &text[line_start..label_end];
-                        let label_trim = label_text.trim_end();
-                        let lead = label_trim.len() - label_trim.trim_start().len();
-                        turns.push(TurnSpec {
-                            speaker: Some(sp.as_str().trim().to_string()),
-                            start: label_end,
-                            end: label_end,
-                            label: Some((line_start + lead, line_start + label_trim.len())),
-                            time_start: None,
-                            time_end: None,
-                        });
-                    }
+            if let Some((name, len, time)) = self.label(line) {
+                let (cut, time) = match (pending.take(), time) {
+                    (Some((at, t)), None) => (at, Some(t)),
+                    (Some((at, _)), Some(t)) => (at, Some(t)),
+                    (None, t) => (line_start, t),
+                };
+                if let Some(prev) = turns.last_mut() {
+                    close(prev, cut);
                 }
+                let label_end = line_start + len;
+                let label_text = &text[line_start..label_end];
+                let label_trim = label_text.trim_end();
+                let lead = label_trim.len() - label_trim.trim_start().len();
+                turns.push(TurnSpec {
+                    speaker: Some(name.to_string()),
+                    start: label_end,
+                    end: label_end,
+                    label: Some((line_start + lead, line_start + label_trim.len())),
+                    time_start: time,
+                    time_end: None,
+                });
+            } else if self.stamp_line.is_match(line) {
+                let stamp = line.trim();
+                pending = parse_timestamp(stamp).map(|t| (line_start, t));
+            } else if !line.trim().is_empty() {
+                pending = None;
             }
             line_start = line_end + 1;
         }
         if let Some(prev) = turns.last_mut() {
             close(prev, text.len());
+        }
+        // A timed turn ends where the next timed turn starts.
+        let mut next: Option<f64> = None;
+        for t in turns.iter_mut().rev() {
+            if t.time_start.is_some() {
+                if t.time_end.is_none() {
+                    t.time_end = next.filter(|&n| n >= t.time_start.unwrap_or(f64::MAX));
+                }
+                next = t.time_start;
+            }
         }
         turns
     }
@@ -462,19 +672,26 @@ pub fn read_utf8_files(paths: &[String]) -> Result<Vec<String>> {
 
 /// Reads one UTF-8 file (a leading byte-order mark is dropped).
 pub fn read_utf8_file(path: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_bytes(path)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    utf8(body, bytes.len() - body.len(), path)
+}
+
+fn read_bytes(path: &str) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
         Error::new(ErrorKind::Io {
             path: path.to_string(),
             message: e.to_string(),
         })
-    })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    })
+}
+
+fn utf8(body: &[u8], bom: usize, path: &str) -> Result<String> {
     match std::str::from_utf8(body) {
         Ok(s) => Ok(s.to_string()),
         Err(e) => {
-            let bom = bytes.len() - body.len();
             let at = e.valid_up_to();
-            let line = 1 + body[..at].iter().filter(|&&b| b == b'\n').count();
+            let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count();
             Err(Error::new(ErrorKind::Decode {
                 path: path.to_string(),
                 byte_offset: at + bom,
@@ -483,6 +700,68 @@ pub fn read_utf8_file(path: &str) -> Result<String> {
             }))
         }
     }
+}
+
+/// Decodes a transcript's bytes: UTF-8 (a byte-order mark is dropped), or UTF-16 LE/BE when
+/// the file starts with its byte-order mark.  Other encodings must be named by the caller and
+/// decoded before (qualcore's Python layer does that).
+pub fn decode_text(bytes: &[u8], path: &str) -> Result<String> {
+    let utf16 = |body: &[u8], big: bool| -> Result<String> {
+        if body.len() % 2 == 1 {
+            return Err(Error::new(ErrorKind::Decode {
+                path: path.to_string(),
+                byte_offset: bytes.len() - 1,
+                line: 0,
+                encoding: if big { "UTF-16BE" } else { "UTF-16LE" }.into(),
+            }));
+        }
+        let units = body.chunks_exact(2).map(|c| {
+            if big {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        let mut out = String::with_capacity(body.len() / 2);
+        let mut line = 1;
+        for (k, r) in char::decode_utf16(units).enumerate() {
+            match r {
+                Ok(c) => {
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    out.push(c)
+                }
+                Err(_) => {
+                    return Err(Error::new(ErrorKind::Decode {
+                        path: path.to_string(),
+                        byte_offset: 2 + 2 * k,
+                        line,
+                        encoding: if big { "UTF-16BE" } else { "UTF-16LE" }.into(),
+                    }))
+                }
+            }
+        }
+        Ok(out)
+    };
+    if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        utf8(body, 3, path)
+    } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
+        utf16(body, false)
+    } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
+        utf16(body, true)
+    } else {
+        utf8(bytes, 0, path)
+    }
+}
+
+/// Reads one transcript: decoded ([`decode_text`]) and with its line ends normalised to LF
+/// ([`normalise_newlines`]).
+pub fn read_text_file(path: &str) -> Result<(String, LineEnds)> {
+    let bytes = read_bytes(path)?;
+    let text = decode_text(&bytes, path)?;
+    drop(bytes);
+    Ok(normalise_newlines(text))
 }
 
 #[cfg(test)]
@@ -521,6 +800,53 @@ mod tests {
     }
 
     #[test]
+    fn label_styles_and_timestamps() {
+        let text = concat!(
+            "**DAN:** Why?\n",
+            "**Siân** Because.\n",
+            "[Ólafur] Indeed.\n",
+            "[Inaudible] still Ólafur.\n",
+            "李 (00:01:23): Next.\n",
+            "[00:02:00] Dan: Timed before.\n",
+            "Dan: [00:02:30.5] Timed after.\n",
+            "#00:03:10-4#\n",
+            "A1: On the next line.\n",
+            "B2 [01:00:00]: Late.\n",
+        );
+        let turns = parser().parse(text);
+        let got: Vec<(&str, &str, Option<f64>, Option<f64>)> = turns
+            .iter()
+            .map(|t| {
+                (
+                    t.speaker.as_deref().unwrap(),
+                    &text[t.start..t.end],
+                    t.time_start,
+                    t.time_end,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("DAN", "Why?", None, None),
+                ("Siân", "Because.", None, None),
+                ("Ólafur", "Indeed.\n[Inaudible] still Ólafur.", None, None),
+                ("李", "Next.", Some(83.0), Some(120.0)),
+                ("Dan", "Timed before.", Some(120.0), Some(150.5)),
+                ("Dan", "Timed after.", Some(150.5), Some(190.4)),
+                ("A1", "On the next line.", Some(190.4), Some(3600.0)),
+                ("B2", "Late.", Some(3600.0), None),
+            ]
+        );
+        // the timestamp line belongs to the turn it times, not to the one before
+        assert!(!got[5].1.contains('#'));
+        assert_eq!(parse_timestamp("[99:00]"), Some(5940.0)); // minutes may pass 59 without hours
+        assert_eq!(parse_timestamp("[01:60]"), None);
+        assert_eq!(parse_timestamp("(01:60:00)"), None);
+        assert_eq!(parse_timestamp("#00:00:01.25#"), Some(1.25));
+    }
+
+    #[test]
     fn text_before_first_label_is_its_own_unit() {
         let text = "Interview P1\r\n\r\nDan: Hello.\r\n\r\nParticipant: Hi there.\r\n";
         let turns = parser().parse(text);
@@ -538,12 +864,56 @@ mod tests {
                     time_end: None,
                 })
                 .collect(),
+            line_ends: LineEnds::default(),
         };
         doc.validate().unwrap();
         let units: Vec<&str> = doc.units().iter().map(|u| &text[u.start..u.end]).collect();
         assert_eq!(units, ["Interview P1", "Hello.", "Hi there."]);
         assert_eq!(doc.units()[0].turn, None);
         assert_eq!(doc.units()[2].turn, Some(1));
+    }
+
+    #[test]
+    fn utf16_and_line_ends() {
+        let dir = std::env::temp_dir().join(format!("qualcore-test16-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = "Siân: a\r\n李: b 🙂\rÓlafur: c\n";
+        for (name, bytes) in [
+            ("le.txt", {
+                let mut b = vec![0xFF, 0xFE];
+                b.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+                b
+            }),
+            ("be.txt", {
+                let mut b = vec![0xFE, 0xFF];
+                b.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+                b
+            }),
+            ("u8.txt", {
+                let mut b = b"\xEF\xBB\xBF".to_vec();
+                b.extend(text.as_bytes());
+                b
+            }),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let (t, ends) = read_text_file(p.to_str().unwrap()).unwrap();
+            assert_eq!(t, "Siân: a\n李: b 🙂\nÓlafur: c\n", "{name}");
+            assert_eq!(ends.crlf, vec!["Siân: a".len()], "{name}");
+            assert_eq!(ends.cr, 1);
+            assert_eq!(ends.style(&t), "mixed");
+        }
+        // a lone surrogate in UTF-16 names the byte
+        let p = dir.join("bad16.txt");
+        std::fs::write(&p, [0xFF, 0xFE, b'a', 0, 0x00, 0xD8, b'b', 0]).unwrap();
+        let e = read_text_file(p.to_str().unwrap()).unwrap_err().to_string();
+        assert!(
+            e.ends_with("not valid UTF-16LE: invalid byte at offset 4 (line 1)"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        let (t, ends) = normalise_newlines("x\r\n".into());
+        assert_eq!((t.as_str(), ends.style("x\n")), ("x\n", "CRLF"));
     }
 
     #[test]

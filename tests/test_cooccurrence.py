@@ -513,7 +513,7 @@ def test_invariants_every_unit(study, level):
 
 # =========================================================================== 4. brute force
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(studies(), st.sampled_from([None, 1, 2, 3]))
 def test_brute_force_reference(study, level):
     corpus, spans = study
@@ -788,3 +788,449 @@ def test_units_match_cells(study, unit, a, b):
             units = units_of(corpus, unit)
             pos = corpus.doc_ids.index(row.doc_id)
             assert (pos, row.start, row.end) in units
+
+
+# =========================================================================== 7. windows (unit="window", unit="turn" + window)
+
+# "a b c d e f g h i j": token k is the letter at characters 2k..2k+1.
+LETTERS = qc.Corpus.from_texts(["a b c d e f g h i j", "ab cd", "a, b."], doc_ids=["L", "W", "P"])
+
+
+def tok(first: int, last: int) -> tuple[int, int]:
+    """Characters of tokens first..last (both included) of document L."""
+    return 2 * first, 2 * last + 1
+
+
+def win(spans, window, corpus=LETTERS, cb=FLAT, **kw):
+    return qc.cooccurrence(coding_of(corpus, cb, spans), unit="window", window=window, **kw)
+
+
+def test_window_fixture_tokens():
+    f = LETTERS.tokens().to_frame()
+    got = {d: list(zip(g["position"], g["start"], g["end"], g["token"].astype(str))) for d, g in f.groupby("doc_id", observed=True)}
+    assert got["L"] == [(k, 2 * k, 2 * k + 1, "abcdefghij"[k]) for k in range(10)]
+    assert got["W"] == [(0, 0, 2, "ab"), (1, 3, 5, "cd")]
+    assert got["P"] == [(0, 0, 1, "a"), (1, 1, 2, ","), (2, 3, 4, "b"), (3, 4, 5, ".")]
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 4, 5])
+def test_window_edges_exactly_n_apart_counts(window):
+    # A on token 0, B on token 3, C on token 4: A-B are 3 apart, A-C 4, B-C 1.
+    m = win([("L", *tok(0, 0), "A"), ("L", *tok(3, 3), "B"), ("L", *tok(4, 4), "C")], window)
+    assert m.loc["A", "B"] == int(window >= 3)
+    assert m.loc["A", "C"] == int(window >= 4)
+    assert m.loc["B", "C"] == 1
+    assert np.diag(m.to_numpy()).tolist() == [1, 1, 1]
+
+
+def test_window_multi_token_codings_measure_from_the_nearest_ends():
+    # A tokens 0-2, B tokens 5-6: last token of A (2) to first of B (5) = 3, whichever order.
+    for spans in ([("L", *tok(0, 2), "A"), ("L", *tok(5, 6), "B")], [("L", *tok(5, 6), "A"), ("L", *tok(0, 2), "B")]):
+        assert win(spans, 2).loc["A", "B"] == 0
+        assert win(spans, 3).loc["A", "B"] == 1
+
+
+def test_window_nested_and_identical_spans():
+    # nested: A tokens 0-6 holds B tokens 2-3; identical: C = A.  Distance 0: every window.
+    m = win([("L", *tok(0, 6), "A"), ("L", *tok(2, 3), "B"), ("L", *tok(0, 6), "C")], 1)
+    assert m.values.tolist() == [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    # ... and neither comes before the other
+    o = win([("L", *tok(0, 6), "A"), ("L", *tok(2, 3), "B"), ("L", *tok(0, 6), "C")], 1, ordered=True)
+    assert o.values.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+
+
+def test_window_touching_spans():
+    # "a" 0..1 and " b" 1..3 touch (end == start): no overlap, but adjacent tokens (1 apart).
+    spans = [("L", 0, 1, "A"), ("L", 1, 3, "B")]
+    assert qc.cooccurrence(coding_of(LETTERS, FLAT, spans), unit="overlap").loc["A", "B"] == 0
+    assert win(spans, 1).loc["A", "B"] == 1
+    assert win(spans, 1, ordered=True).values.tolist() == [[1, 1], [0, 1]]
+    # Touching inside one word ("a" 0..1 and "b" 1..2 of the token "ab"): they share the
+    # token, distance 0 -- a window works on whole tokens; neither comes first.
+    spans = [("W", 0, 1, "A"), ("W", 1, 2, "B")]
+    assert qc.cooccurrence(coding_of(LETTERS, FLAT, spans), unit="overlap").loc["A", "B"] == 0
+    assert win(spans, 1).loc["A", "B"] == 1
+    assert win(spans, 1, ordered=True).loc["A", "B"] == 0
+
+
+def test_window_partial_tokens_and_white_space():
+    # A = "b c" minus its edges (3..4 is the space, 2..5 covers b, space, c): tokens 1-2.
+    # B on token 4 (e): 2 apart from A's last token.  C 3..4 is only white space: no token, no
+    # pair.  D is zero-length inside token d: no token either.  Both still count on the diagonal.
+    spans = [("L", 2, 5, "A"), ("L", *tok(4, 4), "B"), ("L", 3, 4, "C"), ("L", 6, 6, "D")]
+    m = win(spans, 2)
+    assert m.values.tolist() == [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
+    assert win(spans, 1).loc["A", "B"] == 0
+    # A coding that ends inside white space covers the tokens before it: 5..7 is " d" -> token
+    # 3 only, 1 before e.  One that starts inside a token covers the token: "ello" of "hello".
+    assert win([("L", 5, 7, "A"), ("L", *tok(4, 4), "B")], 1).loc["A", "B"] == 1
+    assert win([("L", 5, 6, "A"), ("L", *tok(4, 4), "B")], 1).loc["A", "B"] == 0  # only the space
+    assert win([("W", 1, 2, "A"), ("W", 3, 4, "B")], 1).loc["A", "B"] == 1  # "b" of "ab", "c" of "cd"
+
+
+def test_window_counts_coding_pairs_and_not_same_code_pairs():
+    # A on 0; B on 1 and on 2; A again on 9 (far).  A-B: (A0, B1), (A0, B2) = 2 with window 2;
+    # B1-B2 and A0-A9 are same-code pairs: not counted.  Diagonal = codings: A 2, B 2.
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(1, 1), "B"), ("L", *tok(2, 2), "B"), ("L", *tok(9, 9), "A")]
+    assert win(spans, 2).values.tolist() == [[2, 2], [2, 2]]
+    assert win(spans, 1).values.tolist() == [[2, 1], [1, 2]]
+    # window 7: B2 and A9 are 7 apart -> 3 pairs
+    assert win(spans, 7).values.tolist() == [[2, 3], [3, 2]]
+
+
+def test_window_multiply_coded_span():
+    # One passage (tokens 3-5) coded A, B, C; D on token 8 (3 after).
+    spans = [("L", *tok(3, 5), c) for c in "ABC"] + [("L", *tok(8, 8), "D")]
+    m = win(spans, 2)
+    assert m.values.tolist() == [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 1]]
+    m = win(spans, 3)
+    assert m.values.tolist() == [[1, 1, 1, 1]] * 4
+    o = win(spans, 3, ordered=True)
+    # A, B, C all end before D starts; among themselves no order
+    assert o.values.tolist() == [[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1], [0, 0, 0, 1]]
+
+
+def test_window_punctuation_is_a_token():
+    # "a, b.": a is token 0, b token 2 (the comma is token 1).
+    spans = [("P", 0, 1, "A"), ("P", 3, 4, "B")]
+    assert win(spans, 1).loc["A", "B"] == 0
+    assert win(spans, 2).loc["A", "B"] == 1
+
+
+def test_window_never_crosses_documents():
+    # A last token of L (9) and B first token of W (0): different documents, any window.
+    spans = [("L", *tok(9, 9), "A"), ("W", 0, 2, "B")]
+    assert win(spans, 1000).loc["A", "B"] == 0
+    assert win(spans, 1000, within="document").loc["A", "B"] == 0
+
+
+def test_ordered_by_hand():
+    # A on 0, B on 2, C on 2, A on 5; window 3.
+    # Pairs: A0-B2 (A first), A0-C2 (A first), B2-C2 (same token: neither), B2-A5 (B first, 3
+    # apart), C2-A5 (C first), A0-A5 (same code).
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(2, 2), "B"), ("L", *tok(2, 2), "C"), ("L", *tok(5, 5), "A")]
+    o = win(spans, 3, ordered=True)
+    assert o.values.tolist() == [[2, 1, 1], [1, 1, 0], [1, 0, 1]]
+    u = win(spans, 3)
+    assert u.values.tolist() == [[2, 2, 2], [2, 1, 1], [2, 1, 1]]
+    # unordered = ordered + ordered.T + pairs sharing a token (B-C), off the diagonal
+    same = np.array([[0, 0, 0], [0, 0, 1], [0, 1, 0]])
+    off = ~np.eye(3, dtype=bool)
+    assert ((o.to_numpy() + o.to_numpy().T + same)[off] == u.to_numpy()[off]).all()
+    assert o.attrs["ordered"] is True and o.attrs["window"] == 3 and o.attrs["within"] == "turn" and o.attrs["n_units"] is None
+    # window 2: B2-A5 and C2-A5 are 3 apart -> gone
+    assert win(spans, 2, ordered=True).values.tolist() == [[2, 1, 1], [0, 1, 0], [0, 0, 1]]
+
+
+def test_ordered_tidy_lists_both_directions():
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(2, 2), "B"), ("L", *tok(2, 2), "C"), ("L", *tok(5, 5), "A")]
+    t = qc.cooccurrence(coding_of(LETTERS, FLAT, spans), unit="window", window=3, ordered=True, tidy=True)
+    assert t[["code_a", "code_b", "n"]].values.tolist() == [
+        ["A", "A", 2], ["A", "B", 1], ["A", "C", 1], ["B", "A", 1], ["B", "B", 1], ["C", "A", 1], ["C", "C", 1]]
+    mat, labels = qc.cooccurrence(coding_of(LETTERS, FLAT, spans), unit="window", window=3, ordered=True, sparse=True)
+    assert labels == ["A", "B", "C"] and mat.toarray().tolist() == [[2, 1, 1], [1, 1, 0], [1, 0, 1]]
+
+
+# Turns: "a b c" | "d e f" (turn 1 starts at 7), then a turn-less document.
+TURNED = qc.Corpus.from_frame(pd.DataFrame({"doc_id": ["T", "T"], "speaker": ["I", "P"], "text": ["a b c", "d e f"]}),
+                              speaker="speaker")
+
+
+def test_window_within_turn_or_document():
+    # A on c (last token of turn 0, position 2), B on d (first of turn 1, position 3).
+    spans = [("T", 4, 5, "A"), ("T", 7, 8, "B")]
+    assert win(spans, 1, corpus=TURNED).loc["A", "B"] == 0
+    assert win(spans, 100, corpus=TURNED).loc["A", "B"] == 0
+    assert win(spans, 1, corpus=TURNED, within="document").loc["A", "B"] == 1
+    assert win(spans, 1, corpus=TURNED, within="document", ordered=True).values.tolist() == [[1, 1], [0, 1]]
+    # C over "c\n\nd" reaches from both turns: shares c with A and d with B.  E on f is 2 after
+    # C's last token (d), in turn 1.
+    spans = [("T", 4, 5, "A"), ("T", 7, 8, "B"), ("T", 4, 8, "C"), ("T", 11, 12, "D")]
+    m = win(spans, 2, corpus=TURNED)
+    assert m.values.tolist() == [[1, 0, 1, 0], [0, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 1]]
+    assert win(spans, 1, corpus=TURNED).loc["C", "D"] == 0
+
+
+def test_window_text_outside_turns_is_its_own_stretch(tmp_path):
+    # "Study seven" (outside turns, tokens 0-1), then turns "a b" (2-3) and "c d" (4-5).
+    p = tmp_path / "H1.txt"
+    p.write_text("Study seven\n\nInt: a b\n\nP1: c d\n", encoding="utf-8")
+    corpus = qc.read_transcripts([str(p)])
+    text = corpus.texts[0]
+    at = {w: text.index(w) for w in ("seven", "a b", "c d")}
+    spans = [("H1", at["seven"], at["seven"] + 5, "A"), ("H1", at["a b"], at["a b"] + 1, "B"), ("H1", at["c d"], at["c d"] + 1, "C")]
+    m = win(spans, 5, corpus=corpus)
+    assert m.values.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    m = win(spans, 2, corpus=corpus, within="document")  # seven (1) - a (2) - c (4)
+    assert m.values.tolist() == [[1, 1, 0], [1, 1, 1], [0, 1, 1]]
+    # Analysed only in P1's turns: Int's tokens are not tokens of the corpus, positions stay
+    # the document's (c is 2 after a).
+    only = corpus.filter(speakers=["P1"])
+    sub = coding_of(only, FLAT, spans + [("H1", at["c d"] + 2, at["c d"] + 3, "D")])
+    m = qc.cooccurrence(sub, unit="window", window=1)
+    assert m.values.tolist() == [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1]]
+
+
+def test_window_level_roll_up():
+    # T > x on 0, T > y on 1, D on 3.  Level 1: x-y is a T-T pair (not counted); T-D pairs:
+    # (y, D) 2 apart, (x, D) 3 apart.
+    cb = qc.Codebook.from_dict({"T": {"x": None, "y": None}, "D": None})
+    spans = [("L", *tok(0, 0), "x"), ("L", *tok(1, 1), "y"), ("L", *tok(3, 3), "D")]
+    assert win(spans, 2, cb=cb, level=1).values.tolist() == [[2, 1], [1, 1]]
+    assert win(spans, 3, cb=cb, level=1).values.tolist() == [[2, 2], [2, 1]]
+    assert win(spans, 2, cb=cb).values.tolist() == [[1, 1, 0], [1, 1, 1], [0, 1, 1]]
+
+
+def test_window_measures():
+    # A on 0 and 5, B on 1, C on 1: window 1 -> A-B 1, A-C 1, B-C 1; n_A 2, n_B 1, n_C 1.
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(5, 5), "A"), ("L", *tok(1, 1), "B"), ("L", *tok(1, 1), "C")]
+    jac = win(spans, 1, measure="jaccard")
+    cos = win(spans, 1, measure="cosine")
+    assert jac.loc["A", "B"] == pytest.approx(1 / (2 + 1 - 1)) and jac.loc["B", "C"] == pytest.approx(1.0)
+    assert cos.loc["A", "B"] == pytest.approx(1 / math.sqrt(2))
+    for measure in ("lift", "pmi"):
+        with pytest.raises(ArgumentError, match=rf"measure: '{measure}'.*window"):
+            win(spans, 1, measure=measure)
+        with pytest.raises(ArgumentError, match=rf"measure: '{measure}'.*window"):
+            qc.cooccurrence(CODING, unit="turn", window=1, measure=measure)
+
+
+def test_turn_window_by_hand():
+    # CODING's codings by turn: A0: x1 D2 y3 x11 | A1: D4 D5 x6 | A2: E7 | B0: y8 | B1: D9 y10.
+    # Window 1 (same or next turn, same document), pairs of different codes:
+    #   in A0: x-D 2 (x1 D2, D2 x11), x-y 2 (x1 y3, y3 x11), y-D 1
+    #   A0-A1: x-D 5 (x1 D4, x1 D5, x11 D4, x11 D5, D2 x6), y-D 2 (y3 D4, y3 D5), x-y 1 (y3 x6)
+    #   in A1: x-D 2;  A1-A2: D-E 2, x-E 1;  B0-B1: y-D 1;  in B1: y-D 1
+    # -> x-D 9, x-y 3, y-D 5, D-E 2, x-E 1.  Diagonal: codings x 3, y 3, D 4, E 1.
+    m = qc.cooccurrence(CODING, unit="turn", window=1)
+    assert m.values.tolist() == full([X, Y, D, E], {(X, X): 3, (Y, Y): 3, (D, D): 4, (E, E): 1,
+                                                    (X, Y): 3, (X, D): 9, (Y, D): 5, (D, E): 2, (X, E): 1})
+    assert m.attrs["window"] == 2 - 1 and m.attrs["unit"] == "turn" and m.attrs["n_units"] is None
+    # Window 2 adds A0-A2: x-E +2 (x1, x11), D-E +1 (D2), y-E +1 (y3).
+    m2 = qc.cooccurrence(CODING, unit="turn", window=2)
+    assert m2.values.tolist() == full([X, Y, D, E], {(X, X): 3, (Y, Y): 3, (D, D): 4, (E, E): 1,
+                                                     (X, Y): 3, (X, D): 9, (Y, D): 5, (D, E): 3, (X, E): 3, (Y, E): 1})
+    # Ordered (an earlier turn before a later one; the same turn counts neither way):
+    #   A0->A1: x->D 4, D->x 1 (D2 x6), y->D 2, y->x 1;  A1->A2: D->E 2, x->E 1;  B0->B1: y->D 1
+    o = qc.cooccurrence(CODING, unit="turn", window=1, ordered=True)
+    exp = np.diag([3, 3, 4, 1])
+    for (a, b), v in {(X, D): 4, (D, X): 1, (Y, D): 3, (Y, X): 1, (D, E): 2, (X, E): 1}.items():
+        exp[[X, Y, D, E].index(a), [X, Y, D, E].index(b)] = v
+    assert o.values.tolist() == exp.tolist()
+    # the same-turn pairs: A0 x-D 2, x-y 2, y-D 1; A1 x-D 2; B1 y-D 1
+    same = np.zeros((4, 4), dtype=int)
+    for (a, b), v in {(X, D): 4, (X, Y): 2, (Y, D): 2}.items():
+        i, j = [X, Y, D, E].index(a), [X, Y, D, E].index(b)
+        same[i, j] = same[j, i] = v
+    off = ~np.eye(4, dtype=bool)
+    assert ((o.to_numpy() + o.to_numpy().T + same)[off] == m.to_numpy()[off]).all()
+
+
+def test_turn_window_coding_in_a_gap_and_turnless_documents():
+    # A 25..27 is the gap between turns A0 and A1: no turn, no pair.  In a turn-less document
+    # every coding is in the one turn: everything pairs at any window.
+    cod = coding_of(CORPUS, CB, [("A", 25, 27, "x"), ("A", 0, 3, "D"), ("A", 30, 33, "y")])
+    assert qc.cooccurrence(cod, unit="turn", window=1).values.tolist() == [[1, 0, 0], [0, 1, 1], [0, 1, 1]]
+    two = qc.Corpus.from_texts(["I trust it. The data is weak.", "Data."], doc_ids=["a", "b"])
+    cod = coding_of(two, FLAT, [("a", 2, 7, "A"), ("a", 16, 20, "B"), ("b", 0, 4, "C")])
+    assert qc.cooccurrence(cod, unit="turn", window=1).values.tolist() == [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+
+
+def test_window_by_group():
+    # g1 = A, g2 = B; turn window 1 from test_turn_window_by_hand split by document.
+    res = qc.cooccurrence(CODING, unit="turn", window=1, by="group")
+    assert res["g1"].values.tolist() == full([X, Y, D, E], {(X, X): 3, (Y, Y): 1, (D, D): 3, (E, E): 1,
+                                                            (X, Y): 3, (X, D): 9, (Y, D): 3, (D, E): 2, (X, E): 1})
+    assert res["g2"].values.tolist() == full([X, Y, D, E], {(Y, Y): 2, (D, D): 1, (Y, D): 2})
+    for unit, kw in (("turn", {"window": 1}), ("window", {"window": 3}), ("window", {"window": 2, "ordered": True})):
+        res = qc.cooccurrence(CODING, unit=unit, by="group", **kw)
+        for g, got in res.items():
+            corpus = CORPUS.filter(group=g)
+            f = CODING.to_frame()
+            sub = qc.Coding.from_frame(corpus, CB, f[f["doc_id"].isin(corpus.doc_ids)], coder="coder")
+            exp = qc.cooccurrence(sub, unit=unit, **kw)
+            assert got.loc[exp.index, exp.columns].values.tolist() == exp.values.tolist()
+
+
+def test_window_bad_arguments():
+    cases = [
+        ({"unit": "window"}, r"window: unit='window' needs window=N"),
+        ({"unit": "window", "window": 0}, r"window: must be a whole number >= 1.*got 0"),
+        ({"unit": "window", "window": -2}, r"window: must be a whole number >= 1.*got -2"),
+        ({"unit": "window", "window": 2.5}, r"window: must be a whole number >= 1.*got 2.5"),
+        ({"unit": "window", "window": True}, r"window: must be a whole number >= 1.*got True"),
+        ({"unit": "sentence", "window": 3}, r"window: only unit='window' \(N tokens\) and unit='turn' \(N turns\).*'sentence'"),
+        ({"unit": "overlap", "window": 3}, r"window: only .*'overlap'"),
+        ({"unit": "turn", "ordered": True}, r"ordered: only windows have an order"),
+        ({"unit": "sentence", "ordered": True}, r"ordered: only windows"),
+        ({"unit": "window", "window": 3, "within": "sentence"}, r"within: 'sentence' is not one of \['turn', 'document'\]"),
+        ({"unit": "turn", "window": 3, "within": "document"}, r"within: only unit='window' takes within=, not unit='turn'"),
+    ]
+    for kwargs, msg in cases:
+        with pytest.raises(ArgumentError, match=msg):
+            qc.cooccurrence(CODING, **kwargs)
+        with pytest.raises(ArgumentError, match=msg):
+            qc.cooccurrence_units(CODING, X, D, **kwargs)
+    with pytest.raises(ArgumentError, match=r"unit: 'windows' is not one of \['overlap', 'sentence', 'turn', 'window', 'document', 'case'\]"):
+        qc.cooccurrence(CODING, unit="windows", window=2)
+
+
+def test_window_numpy_integer_window():
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(3, 3), "B")]
+    assert win(spans, np.int64(3)).loc["A", "B"] == 1
+    assert win(spans, np.int64(3)).attrs["window"] == 3
+
+
+def test_window_empty_coding_and_no_tokens():
+    assert win([], 3).shape == (0, 0)
+    empty = qc.Corpus.from_texts(["   ", "a"], doc_ids=["s", "t"])
+    m = qc.cooccurrence(coding_of(empty, FLAT, [("s", 0, 3, "A"), ("s", 1, 2, "B")]), unit="window", window=5)
+    assert m.values.tolist() == [[1, 0], [0, 1]]
+
+
+# --------------------------------------------------------------------------- drill-down
+
+def test_units_window_passages():
+    # A on 0 (a), B on 2 (c), B on 4 (e), C on 2: window 2 -> A-B pairs (a, c) distance 2;
+    # (a, e) is 4 apart.
+    spans = [("L", *tok(0, 0), "A"), ("L", *tok(2, 2), "B"), ("L", *tok(4, 4), "B"), ("L", *tok(2, 2), "C")]
+    cod = coding_of(LETTERS, FLAT, spans)
+    u = qc.cooccurrence_units(cod, "A", "B", unit="window", window=2)
+    assert list(u.columns) == ["doc_id", "start", "end", "text", "span_a", "span_b", "distance"]
+    assert u.values.tolist() == [["L", 0, 5, "a b c", (0, 1), (4, 5), 2]]
+    u = qc.cooccurrence_units(cod, "B", "A", unit="window", window=4)
+    assert u[["text", "span_a", "span_b", "distance"]].values.tolist() == [
+        ["a b c", (4, 5), (0, 1), 2], ["a b c d e", (8, 9), (0, 1), 4]]
+    # ordered: B before A never happens; A before B twice; B-C share a token: distance 0
+    assert len(qc.cooccurrence_units(cod, "B", "A", unit="window", window=4, ordered=True)) == 0
+    assert len(qc.cooccurrence_units(cod, "A", "B", unit="window", window=4, ordered=True)) == 2
+    u = qc.cooccurrence_units(cod, "B", "C", unit="window", window=1)
+    assert u[["text", "distance"]].values.tolist() == [["c", 0]]
+    assert len(qc.cooccurrence_units(cod, "B", "C", unit="window", window=1, ordered=True)) == 0
+
+
+def test_units_turn_window_passages():
+    # x-E with a turn window of 2: x1 (A0) and x6 (A1) with E7 (A2), x11 (A0) with E7.
+    u = qc.cooccurrence_units(CODING, X, E, unit="turn", window=2)
+    assert u[["doc_id", "start", "end", "span_a", "span_b", "distance"]].values.tolist() == [
+        ["A", 7, 62, (7, 12), (58, 62), 2], ["A", 17, 62, (17, 24), (58, 62), 2], ["A", 27, 62, (27, 30), (58, 62), 1]]
+    assert u["text"].iloc[2] == CORPUS["A"].text[27:62]
+    assert len(u) == qc.cooccurrence(CODING, unit="turn", window=2).loc[X, E]
+    assert len(qc.cooccurrence_units(CODING, E, X, unit="turn", window=2, ordered=True)) == 0
+    assert len(qc.cooccurrence_units(CODING, X, E, unit="turn", window=1, ordered=True)) == 1
+
+
+# --------------------------------------------------------------------------- brute force
+
+
+def window_reference(corpus: qc.Corpus, spans, unit: str, window: int, within: str, ordered: bool,
+                     level: int | None) -> tuple[list[str], np.ndarray]:
+    """Labels and counts of a window unit, by loops over coding pairs.  Token windows: each
+    coding's tokens cut into stretches (runs of tokens of one turn, or the whole document with
+    within="document"); two codings pair when, in a stretch they share, the later one's first
+    token is at most ``window`` after the earlier one's last.  Turn windows: the same over the
+    turns each coding touches."""
+    pos = {d: i for i, d in enumerate(corpus.doc_ids)}
+    mapped = [HCB.ancestor(c, level) if level is not None else HCB.resolve(c) for *_, c in spans]
+    labels = [p for p in HCB.paths if p in set(mapped)]
+    k = {p: i for i, p in enumerate(labels)}
+    pieces: list[dict[int, tuple[int, int]]] = []  # per coding: stretch -> (first, last)
+    if unit == "window":
+        toks = corpus.tokens().to_frame()
+        by_doc: dict[str, list[tuple[int, int, int, int]]] = {}
+        stretch, prev = -1, None
+        for d, t, p, a, b in zip(toks["doc_id"].astype(str), toks["turn"].fillna(-1).astype(int), toks["position"],
+                                 toks["start"], toks["end"]):
+            key = (d, t) if within == "turn" else (d,)
+            if key != prev:
+                stretch, prev = stretch + 1, key
+            by_doc.setdefault(d, []).append((p, a, b, stretch))
+        for d, s, e, _ in spans:
+            got: dict[int, tuple[int, int]] = {}
+            for p, a, b, st_ in by_doc.get(d, []):
+                if s < e and a < e and s < b:
+                    lo, hi = got.get(st_, (p, p))
+                    got[st_] = (min(lo, p), max(hi, p))
+            pieces.append(got)
+    else:
+        turns = sorted(units_of(corpus, "turn"))
+        for d, s, e, _ in spans:
+            idx = [i for i, u in enumerate(turns) if touches("turn", u, pos[d], s, e)]
+            pieces.append({0: (min(idx), max(idx))} if idx else {})
+    m = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for node in mapped:
+        m[k[node], k[node]] += 1
+    for i, j in combinations(range(len(spans)), 2):
+        a, b = k[mapped[i]], k[mapped[j]]
+        if a == b or spans[i][0] != spans[j][0]:
+            continue
+        common = set(pieces[i]) & set(pieces[j])
+        if ordered:
+            for first, second, x, y in ((i, j, a, b), (j, i, b, a)):
+                if any(0 < pieces[second][c][0] - pieces[first][c][1] <= window for c in common):
+                    m[x, y] += 1
+        elif any(max(pieces[j][c][0] - pieces[i][c][1], pieces[i][c][0] - pieces[j][c][1]) <= window for c in common):
+            m[a, b] += 1
+            m[b, a] += 1
+    return labels, m
+
+
+@settings(max_examples=60, deadline=None)
+@given(studies(), st.sampled_from(["window", "turn"]), st.integers(1, 6), st.sampled_from(["turn", "document"]),
+       st.booleans(), st.sampled_from([None, 1, 2]))
+def test_window_brute_force_reference(study, unit, window, within, ordered, level):
+    corpus, spans = study
+    coding = coding_of(corpus, HCB, spans)
+    if unit == "turn":
+        within = "turn"
+    labels, counts = window_reference(corpus, spans, unit, window, within, ordered, level)
+    got = qc.cooccurrence(coding, unit=unit, window=window, within=within, ordered=ordered, level=level)
+    assert list(got.index) == labels and list(got.columns) == labels
+    np.testing.assert_array_equal(got.to_numpy(), counts, err_msg=f"{unit} {window} {within} {ordered} {spans}")
+    if not ordered:
+        assert (counts == counts.T).all()
+        # every overlapping pair of codings with a token (a character that is not white space)
+        # is a pair of any token window
+        texts = {d: corpus[d].text for d in corpus.doc_ids}
+        inked = [sp_ for sp_ in spans if texts[sp_[0]][sp_[1]:sp_[2]].strip()]
+        if unit == "window" and within == "document" and inked:
+            sub = coding_of(corpus, HCB, inked)
+            ov = qc.cooccurrence(sub, unit="overlap", level=level)
+            w = qc.cooccurrence(sub, unit="window", window=1, within=within, level=level)
+            assert (w.to_numpy() >= ov.loc[w.index, w.columns].to_numpy()).all()
+    else:
+        plain = qc.cooccurrence(coding, unit=unit, window=window, within=within, level=level).to_numpy()
+        o = got.to_numpy()
+        off = ~np.eye(len(labels), dtype=bool)
+        assert ((o + o.T)[off] <= plain[off]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(studies(), st.sampled_from(["window", "turn"]), st.integers(1, 4), st.booleans(), st.sampled_from(HCB.leaves),
+       st.sampled_from(HCB.leaves))
+def test_window_units_match_cells(study, unit, window, ordered, a, b):
+    corpus, spans = study
+    if a == b:
+        return
+    coding = coding_of(corpus, HCB, spans)
+    u = qc.cooccurrence_units(coding, a, b, unit=unit, window=window, ordered=ordered)
+    m = qc.cooccurrence(coding, unit=unit, window=window, ordered=ordered)
+    assert len(u) == (m.loc[a, b] if a in m.index and b in m.index else 0)
+    texts = {d: corpus[d].text for d in corpus.doc_ids}
+    for row in u.itertuples(index=False):
+        (sa, ea), (sb, eb) = row.span_a, row.span_b
+        assert (row.doc_id, sa, ea, a) in spans and (row.doc_id, sb, eb, b) in spans
+        assert (row.start, row.end) == (min(sa, sb), max(ea, eb))
+        assert texts[row.doc_id][row.start:row.end] == row.text
+        assert 0 <= row.distance <= window
+        if ordered:
+            assert row.distance >= 1
+
+
+@pytest.mark.parametrize("kw", [{"unit": "window", "window": 3}, {"unit": "window", "window": 2, "ordered": True},
+                                {"unit": "turn", "window": 1}])
+def test_window_same_with_any_thread_count(monkeypatch, kw):
+    want = qc.cooccurrence(CODING, **kw)
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv(qc.THREADS_ENV, threads)
+        pd.testing.assert_frame_equal(qc.cooccurrence(CODING, **kw), want)

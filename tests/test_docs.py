@@ -21,6 +21,7 @@ MODULES = [
     "qualcore._cooccurrence",
     "qualcore._refi",
     "qualcore._terms",
+    "qualcore._thematic",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

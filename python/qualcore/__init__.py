@@ -21,6 +21,7 @@ from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, re
 from ._kwic import KwicFrame
 from ._refi import Project, read_qdc, read_qdpx, write_qdc, write_qdpx
 from ._terms import Dfm, Fcm
+from ._thematic import thematic_map, to_dot, write_gexf, write_graphml
 from ._tokens import Tokens
 from ._util import THREADS_ENV
 from .errors import QualcoreError
@@ -56,6 +57,10 @@ __all__ = [
     "code_matrix",
     "cooccurrence",
     "cooccurrence_units",
+    "thematic_map",
+    "to_dot",
+    "write_gexf",
+    "write_graphml",
     "disagreements",
     "reliability",
     "saturation",

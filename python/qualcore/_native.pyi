@@ -36,8 +36,22 @@ class Corpus:
         formats: list[str] | None = None,
         threads: int | None = None,
     ) -> Corpus:
-        """Reads UTF-8 transcripts in parallel and splits them into speaker turns; ``formats``
-        gives each file's format ("text", "vtt", "srt")."""
+        """Reads transcripts (UTF-8, or UTF-16 with a BOM; line ends made LF) in parallel and
+        splits them into speaker turns; ``formats`` gives each file's format ("text", "vtt",
+        "srt")."""
+    @staticmethod
+    def read_transcripts_collect(
+        paths: list[str],
+        doc_ids: list[str],
+        label_pattern: str,
+        formats: list[str] | None = None,
+        threads: int | None = None,
+    ) -> tuple[Corpus, list[tuple[str, str, str]]]:
+        """As ``read_transcripts``; unreadable files are returned as (path, error class,
+        message) rows beside the corpus of the others."""
+    def line_ends(self) -> list[tuple[_I64, int, str]]:
+        """Per document: character offsets of each LF that was CR LF in the file, the number
+        of lone CRs made LF, and the line-end style."""
     @staticmethod
     def parse_texts(doc_ids: list[str], texts: list[Any], label_pattern: str, threads: int | None = None) -> Corpus:
         """Splits texts already in memory (str, or UTF-8 bytes) into speaker turns, as
@@ -108,6 +122,7 @@ class Corpus:
         texts: list[str],
         turns: list[tuple[int, str | None, int, int, tuple[int, int] | None, float | None, float | None]],
         speakers: list[str] | None,
+        line_ends: list[tuple[list[int], int]] | None = None,
     ) -> Corpus:
         """Rebuilds a corpus from its pickled state."""
 

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::coding::{align, autocode, CodeUnit, Folded};
-use crate::corpus::{read_utf8_files, Corpus, LabelParser, TurnSpec};
+use crate::corpus::{read_text_file, Corpus, LabelParser, LineEnds, TurnSpec};
 use crate::error::{Error, ErrorKind};
 use crate::kwic::{kwic, KwicOptions, Within};
 use crate::offsets::{bytes_to_chars, chars_to_bytes};
@@ -254,8 +254,9 @@ impl PyCorpus {
         })
     }
 
-    /// Reads UTF-8 transcripts (in parallel) and splits them into speaker turns.  `formats`
-    /// gives each file's format: "text" (speaker labels), "vtt" or "srt" (default "text").
+    /// Reads transcripts (in parallel) and splits them into speaker turns.  `formats` gives
+    /// each file's format: "text" (speaker labels), "vtt" or "srt" (default "text").  Every
+    /// unreadable file is reported together.
     #[staticmethod]
     #[pyo3(signature = (paths, doc_ids, label_pattern, formats=None, threads=None))]
     fn read_transcripts(
@@ -266,47 +267,47 @@ impl PyCorpus {
         formats: Option<Vec<String>>,
         threads: Option<usize>,
     ) -> PyResult<Self> {
-        let parser = LabelParser::new(label_pattern).py_err()?;
-        let formats = formats.unwrap_or_else(|| vec!["text".to_string(); paths.len()]);
-        if formats.len() != paths.len() {
-            return Err(PyValueError::new_err("formats: one format per path"));
-        }
-        if let Some(f) = formats
+        let (corpus, failures) =
+            read_files(py, paths, doc_ids, label_pattern, formats, threads, false)?;
+        debug_assert!(failures.is_empty());
+        Ok(corpus)
+    }
+
+    /// As `read_transcripts`, but files that cannot be read are left out and returned as
+    /// (path, error class, message) rows beside the corpus of the others.
+    #[staticmethod]
+    #[pyo3(signature = (paths, doc_ids, label_pattern, formats=None, threads=None))]
+    fn read_transcripts_collect(
+        py: Python<'_>,
+        paths: Vec<String>,
+        doc_ids: Vec<String>,
+        label_pattern: &str,
+        formats: Option<Vec<String>>,
+        threads: Option<usize>,
+    ) -> PyResult<(Self, Vec<(String, String, String)>)> {
+        read_files(py, paths, doc_ids, label_pattern, formats, threads, true)
+    }
+
+    /// Per document: the character offsets (in the text) of each LF that was CR LF in the
+    /// file, the number of lone CRs made LF, and the file's line-end style.
+    fn line_ends<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let items = self
+            .inner
+            .docs()
             .iter()
-            .find(|f| !matches!(f.as_str(), "text" | "vtt" | "srt"))
-        {
-            return Err(PyValueError::new_err(format!(
-                "format: {f:?} is not one of 'text', 'vtt', 'srt'"
-            )));
-        }
-        let corpus = run(py, threads, move || -> crate::Result<Corpus> {
-            use rayon::prelude::*;
-            let texts = read_utf8_files(&paths)?;
-            let docs: Vec<crate::Result<(String, String, Vec<TurnSpec>)>> = doc_ids
-                .into_par_iter()
-                .zip(texts.into_par_iter())
-                .zip(paths.par_iter().zip(formats.par_iter()))
-                .map(|((id, text), (path, format))| match format.as_str() {
-                    "vtt" => crate::formats::parse_vtt(&text, path, &parser).map(|cues| {
-                        let (t, turns) = crate::formats::cues_to_document(&cues);
-                        (id, t, turns)
-                    }),
-                    "srt" => crate::formats::parse_srt(&text, path, &parser).map(|cues| {
-                        let (t, turns) = crate::formats::cues_to_document(&cues);
-                        (id, t, turns)
-                    }),
-                    _ => {
-                        let turns = parser.parse(&text);
-                        Ok((id, text, turns))
-                    }
-                })
-                .collect();
-            Corpus::new(crate::error::collect_all(docs)?)
-        })?
-        .py_err()?;
-        Ok(PyCorpus {
-            inner: Arc::new(corpus),
-        })
+            .map(|d| {
+                let chars: Vec<i64> = bytes_to_chars(&d.text, &d.line_ends.crlf)
+                    .into_iter()
+                    .map(|c| c as i64)
+                    .collect();
+                (
+                    chars.into_pyarray(py),
+                    d.line_ends.cr,
+                    d.line_ends.style(&d.text),
+                )
+            })
+            .collect::<Vec<_>>();
+        PyList::new(py, items)
     }
 
     /// Splits texts already in memory into speaker turns (in parallel), as `read_transcripts`
@@ -755,14 +756,20 @@ impl PyCorpus {
                 ));
             }
         }
+        let ends: Vec<(Vec<usize>, usize)> = c
+            .docs()
+            .iter()
+            .map(|d| (d.line_ends.crlf.clone(), d.line_ends.cr))
+            .collect();
         let ctor = py.get_type::<PyCorpus>().getattr("_from_state")?;
-        let args = (ids, texts, turns, c.speaker_restriction()).into_pyobject(py)?;
+        let args = (ids, texts, turns, c.speaker_restriction(), ends).into_pyobject(py)?;
         PyTuple::new(py, [ctor, args.into_any()])
     }
 
     /// Rebuilds a corpus from the state `__reduce__` gives.
     #[staticmethod]
     #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (ids, texts, turns, speakers, line_ends=None))]
     fn _from_state(
         py: Python<'_>,
         ids: Vec<String>,
@@ -777,6 +784,7 @@ impl PyCorpus {
             Option<f64>,
         )>,
         speakers: Option<Vec<String>>,
+        line_ends: Option<Vec<(Vec<usize>, usize)>>,
     ) -> PyResult<Self> {
         let corpus = run(py, None, move || {
             let mut specs: Vec<Vec<TurnSpec>> = vec![Vec::new(); ids.len()];
@@ -799,7 +807,16 @@ impl PyCorpus {
                     .map(|((a, b), c)| (a, b, c))
                     .collect(),
             )
-            .map(|c| c.with_speakers(speakers.as_deref()))
+            .map(|mut c| {
+                if let Some(ends) = line_ends {
+                    c.set_line_ends(
+                        ends.into_iter()
+                            .map(|(crlf, cr)| LineEnds { crlf, cr })
+                            .collect(),
+                    );
+                }
+                c.with_speakers(speakers.as_deref())
+            })
         })?
         .py_err()?;
         Ok(PyCorpus {
@@ -832,6 +849,86 @@ fn name_codes(e: Error, patterns: &[String], codes: &[u32], names: Option<&[Stri
         }),
         _ => fix(e),
     }
+}
+
+/// The shared body of `read_transcripts` and `read_transcripts_collect`.
+#[allow(clippy::type_complexity)]
+fn read_files(
+    py: Python<'_>,
+    paths: Vec<String>,
+    doc_ids: Vec<String>,
+    label_pattern: &str,
+    formats: Option<Vec<String>>,
+    threads: Option<usize>,
+    collect: bool,
+) -> PyResult<(PyCorpus, Vec<(String, String, String)>)> {
+    let parser = LabelParser::new(label_pattern).py_err()?;
+    let formats = formats.unwrap_or_else(|| vec!["text".to_string(); paths.len()]);
+    if formats.len() != paths.len() || doc_ids.len() != paths.len() {
+        return Err(PyValueError::new_err(
+            "paths, doc_ids and formats: one of each per file",
+        ));
+    }
+    if let Some(f) = formats
+        .iter()
+        .find(|f| !matches!(f.as_str(), "text" | "vtt" | "srt"))
+    {
+        return Err(PyValueError::new_err(format!(
+            "format: {f:?} is not one of 'text', 'vtt', 'srt'"
+        )));
+    }
+    let (corpus, failures) = run(py, threads, move || -> crate::Result<_> {
+        use rayon::prelude::*;
+        type Read = crate::Result<(String, String, Vec<TurnSpec>, LineEnds)>;
+        let docs: Vec<Read> = doc_ids
+            .into_par_iter()
+            .zip(paths.par_iter().zip(formats.par_iter()))
+            .map(|(id, (path, format))| {
+                let (text, ends) = read_text_file(path)?;
+                match format.as_str() {
+                    "vtt" | "srt" => {
+                        let cues = if format == "vtt" {
+                            crate::formats::parse_vtt(&text, path, &parser)?
+                        } else {
+                            crate::formats::parse_srt(&text, path, &parser)?
+                        };
+                        let (t, turns) = crate::formats::cues_to_document(&cues);
+                        Ok((id, t, turns, LineEnds::default()))
+                    }
+                    _ => {
+                        let turns = parser.parse(&text);
+                        Ok((id, text, turns, ends))
+                    }
+                }
+            })
+            .collect();
+        let mut good = Vec::with_capacity(docs.len());
+        let mut failures = Vec::new();
+        let mut errors = Vec::new();
+        for (r, path) in docs.into_iter().zip(paths.iter()) {
+            match r {
+                Ok(d) => good.push(d),
+                Err(e) if collect => {
+                    failures.push((path.clone(), class_name(&e).to_string(), e.to_string()))
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(e) = Error::from_many(errors) {
+            return Err(e);
+        }
+        let ends: Vec<LineEnds> = good.iter_mut().map(|d| std::mem::take(&mut d.3)).collect();
+        let mut corpus = Corpus::new(good.into_iter().map(|d| (d.0, d.1, d.2)).collect())?;
+        corpus.set_line_ends(ends);
+        Ok((corpus, failures))
+    })?
+    .py_err()?;
+    Ok((
+        PyCorpus {
+            inner: Arc::new(corpus),
+        },
+        failures,
+    ))
 }
 
 fn build_corpus(

@@ -442,7 +442,9 @@ impl Corpus {
                 .map(|n| mapping.get(&n).cloned().unwrap_or(n))
                 .collect::<Vec<_>>()
         });
-        Ok(Corpus::new(docs)?.with_speakers(restriction.as_deref()))
+        let mut out = Corpus::new(docs)?;
+        out.set_line_ends(self.docs.iter().map(|d| d.line_ends.clone()).collect());
+        Ok(out.with_speakers(restriction.as_deref()))
     }
 }
 
@@ -468,7 +470,7 @@ pub const DEFAULT_LABEL_PATTERN: &str = concat!(
     r"(?:\*\*[ \t]*(?P<speaker>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})[ \t]*:?[ \t]*\*\*[ \t]*:?",
     r"|\[(?P<speaker2>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})\][ \t]*:?",
     r"|(?P<speaker3>[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*(?:[ \t]+[\p{Lu}\p{Lt}\p{Lo}\p{N}][\p{L}\p{M}\p{N}'’.\-]*){0,3})(?:[ \t]*(?P<time2>\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]))?[ \t]*:)",
-    r"(?:[ \t]*(?P<time3>\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#))?(?:[ \t]+|$)"
+    r"(?:[ \t]*(?P<time3>\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#)[ \t]*:?)?(?:[ \t]+|$)"
 );
 
 /// A line holding only a timestamp (it times the turn that starts on the next line).
@@ -553,8 +555,8 @@ impl LabelParser {
         Ok(LabelParser { re, stamp_line })
     }
 
-    /// The speaker and start time of a label at the start of `line`, with the label's length.
-    fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
+    /// The speaker, the label's length and the start time of a label at the start of `line`.
+    pub fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
         let caps = self.re.captures(line)?;
         let whole = caps.get(0)?;
         if whole.start() != 0 {
@@ -600,51 +602,82 @@ impl LabelParser {
     /// assert_eq!(timed[0].time_end, Some(69.0));
     /// ```
     pub fn parse(&self, text: &str) -> Vec<TurnSpec> {
-        let mut turns: Vec<TurnSpec> = Vec::new();
+        let mut lines = Vec::new();
         let mut line_start = 0;
+        while line_start < text.len() {
+            let line_end = text[line_start..]
+                .find('\n')
+                .map_or(text.len(), |i| line_start + i);
+            lines.push(Line {
+                start: line_start,
+                end: line_end,
+                label: None,
+            });
+            line_start = line_end + 1;
+        }
+        self.parse_lines(text, &lines)
+    }
+
+    /// Splits `text` into turns given its lines (byte ranges, in order, not overlapping); a
+    /// line may carry a label found by other means (a table row's speaker cell, a bold run),
+    /// which is used instead of the pattern.  [`LabelParser::parse`] is this over `\n`-lines.
+    pub fn parse_lines(&self, text: &str, lines: &[Line]) -> Vec<TurnSpec> {
+        let mut turns: Vec<TurnSpec> = Vec::new();
         // A timestamp alone on a line: (line start, seconds), for the turn on the next line.
         let mut pending: Option<(usize, f64)> = None;
         let close = |t: &mut TurnSpec, end: usize| {
+            let end = end.max(t.start);
             let body = &text[t.start..end];
             let trimmed = body.trim_end();
             t.end = t.start + trimmed.len();
             let lead = trimmed.len() - trimmed.trim_start().len();
             t.start += lead;
         };
-        while line_start < text.len() {
-            let line_end = text[line_start..]
-                .find('\n')
-                .map_or(text.len(), |i| line_start + i);
-            let line = &text[line_start..line_end];
+        for l in lines {
+            let line = &text[l.start..l.end];
             let line = line.strip_suffix('\r').unwrap_or(line);
-            if let Some((name, len, time)) = self.label(line) {
+            let found: Option<KnownLabel> = match &l.label {
+                Some(f) => Some(f.clone()),
+                None => self.label(line).map(|(name, len, time)| {
+                    let label_end = l.start + len;
+                    let label_trim = text[l.start..label_end].trim_end();
+                    let lead = label_trim.len() - label_trim.trim_start().len();
+                    KnownLabel {
+                        speaker: name.to_string(),
+                        label: (l.start + lead, l.start + label_trim.len()),
+                        content_start: label_end,
+                        time,
+                    }
+                }),
+            };
+            if let Some(KnownLabel {
+                speaker: name,
+                label,
+                content_start,
+                time,
+            }) = found
+            {
                 let (cut, time) = match (pending.take(), time) {
                     (Some((at, t)), None) => (at, Some(t)),
                     (Some((at, _)), Some(t)) => (at, Some(t)),
-                    (None, t) => (line_start, t),
+                    (None, t) => (l.start, t),
                 };
                 if let Some(prev) = turns.last_mut() {
                     close(prev, cut);
                 }
-                let label_end = line_start + len;
-                let label_text = &text[line_start..label_end];
-                let label_trim = label_text.trim_end();
-                let lead = label_trim.len() - label_trim.trim_start().len();
                 turns.push(TurnSpec {
-                    speaker: Some(name.to_string()),
-                    start: label_end,
-                    end: label_end,
-                    label: Some((line_start + lead, line_start + label_trim.len())),
+                    speaker: (!name.is_empty()).then_some(name),
+                    start: content_start,
+                    end: content_start,
+                    label: Some(label),
                     time_start: time,
                     time_end: None,
                 });
             } else if self.stamp_line.is_match(line) {
-                let stamp = line.trim();
-                pending = parse_timestamp(stamp).map(|t| (line_start, t));
+                pending = parse_timestamp(line.trim()).map(|t| (l.start, t));
             } else if !line.trim().is_empty() {
                 pending = None;
             }
-            line_start = line_end + 1;
         }
         if let Some(prev) = turns.last_mut() {
             close(prev, text.len());
@@ -661,6 +694,31 @@ impl LabelParser {
         }
         turns
     }
+}
+
+/// One line of a text for [`LabelParser::parse_lines`]: its byte range and, when another
+/// reader already knows it, its label.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Start byte.
+    pub start: usize,
+    /// End byte (exclusive, before the line break).
+    pub end: usize,
+    /// A label known without the pattern.
+    pub label: Option<KnownLabel>,
+}
+
+/// A label a reader found by structure rather than by the label pattern.
+#[derive(Debug, Clone)]
+pub struct KnownLabel {
+    /// The speaker ("" for none).
+    pub speaker: String,
+    /// Byte range of the label in the text.
+    pub label: (usize, usize),
+    /// Where the turn's content starts.
+    pub content_start: usize,
+    /// The turn's start time in seconds.
+    pub time: Option<f64>,
 }
 
 /// Reads UTF-8 files in parallel; a UTF-8 byte-order mark is dropped.  Every failure is reported

@@ -66,7 +66,7 @@ pub enum ErrorKind {
     Parse {
         /// The file.
         path: String,
-        /// 1-based line.
+        /// 1-based line (0: the problem is not on a line, e.g. a broken zip).
         line: usize,
         /// What was expected and what was found.
         message: String,
@@ -152,6 +152,11 @@ impl fmt::Display for Error {
                 "{path}: not valid {encoding}: invalid byte at offset {byte_offset} (line {line})"
             ),
             ErrorKind::InvalidArgument { name, message } => write!(f, "{name}: {message}"),
+            ErrorKind::Parse {
+                path,
+                line: 0,
+                message,
+            } => write!(f, "{path}: {message}"),
             ErrorKind::Parse {
                 path,
                 line,

@@ -5,6 +5,7 @@
 //! cargo feature, which maturin enables.
 //!
 //! - [`corpus`]: documents, speaker turns, units; speaker-label parsing; reading files.
+//! - [`docx`]: Word transcripts read straight from the zip.
 //! - [`tokenize`]: Unicode UAX #29 word tokens with an ASCII fast path; sentences; normalisation.
 //! - [`tokens`]: a tokenised corpus as integer ids over a [`tokens::Vocabulary`].
 //! - [`pattern`]: words, phrases, globs and regexes compiled once, matched against token types.
@@ -29,6 +30,7 @@
 
 pub mod coding;
 pub mod corpus;
+pub mod docx;
 pub mod error;
 pub mod formats;
 pub mod kwic;

@@ -215,7 +215,7 @@ def test_read_transcripts_folder(folder):
     c = qc.read_transcripts(folder, interviewer=["Dan", "Interviewer 1"])
     assert c.doc_ids == ["a", "b", "c"]  # sorted by name, .md left out, id = stem
     assert c["a"].text == A_TXT
-    assert c["b"].text == B_BYTES.decode("utf-8")  # CRLF kept
+    assert c["b"].text == B_BYTES.decode("utf-8").replace("\r\n", "\n")  # CRLF made LF, and recorded:
     assert c["c"].text == "Dan: bom text\n"  # BOM dropped
     t = c.turns
     assert list(t.columns) == TURN_COLUMNS
@@ -235,15 +235,22 @@ def test_read_transcripts_folder(folder):
     olafur = a[a["speaker"] == "Ólafur"].iloc[0]
     assert olafur["start"] == olafur["end"]
     assert A_TXT[olafur["label_start"]:olafur["label_end"]] == "Ólafur:"
-    # hand-computed offsets in the CRLF file:
-    # "Dan:" 0..4, content 5..26: "crlf one.\r\nstill Dan." 5..26, "\r\n\r\n", "A1:" 30..33, "two" 34..37
+    assert c.documents["line_ends"].tolist() == ["LF", "CRLF", "LF"]
+    # hand-computed offsets in the normalised text "Dan: crlf one.\nstill Dan.\n\nA1: two\n":
+    # "Dan:" 0..4, content "crlf one.\nstill Dan." 5..25, "\n\n", "A1:" 27..30, "two" 31..34
     b = t[t["doc_id"] == "b"]
     assert b["speaker"].tolist() == ["Dan", "A1"]
-    assert b["start"].tolist() == [5, 34]
-    assert b["end"].tolist() == [26, 37]
-    assert b["label_start"].tolist() == [0, 30]
-    assert b["label_end"].tolist() == [4, 33]
-    assert b["text"].tolist() == ["crlf one.\r\nstill Dan.", "two"]
+    assert b["start"].tolist() == [5, 31]
+    assert b["end"].tolist() == [25, 34]
+    assert b["label_start"].tolist() == [0, 27]
+    assert b["label_end"].tolist() == [4, 30]
+    assert b["text"].tolist() == ["crlf one.\nstill Dan.", "two"]
+    # ... and the same offsets in the file: "Dan:" 0..4, content 5..26, "A1:" 30..33, "two" 34..37
+    assert c.original_offsets("b", b["start"]).tolist() == [5, 34]
+    assert c.original_offsets("b", b["end"]).tolist() == [26, 37]
+    assert c.original_offsets("b", b["label_start"]).tolist() == [0, 30]
+    assert B_BYTES.decode()[34:37] == "two" and B_BYTES.decode()[5:26] == "crlf one.\r\nstill Dan."
+    assert c.original_offsets("a", [3, 7]).tolist() == [3, 7]
     # BOM file: offsets count from after the BOM
     cc = t[t["doc_id"] == "c"]
     assert cc[["start", "end", "label_start", "label_end"]].values.tolist() == [[5, 13, 0, 4]]
@@ -320,7 +327,7 @@ def test_with_attributes_join(three):
     assert g.index.tolist() == ["A1", "A2", "B1"]
     assert g.iloc[0] == "front-line" and pd.isna(g.iloc[1]) and g.iloc[2] == "leader"
     docs = c.documents
-    assert list(docs.columns) == ["doc_id", "n_chars", "n_turns", "group", "years"]
+    assert list(docs.columns) == ["doc_id", "n_chars", "n_turns", "line_ends", "group", "years"]
     assert docs["doc_id"].tolist() == ["A1", "A2", "B1"]
     assert docs["n_chars"].tolist() == [11, 9, 5]
     assert docs["years"].iloc[0] == 3 and pd.isna(docs["years"].iloc[1]) and docs["years"].iloc[2] == 20
@@ -492,12 +499,12 @@ def test_len_iter_contains_getitem(tc):
 
 def test_documents_columns(tc):
     d = tc.documents
-    assert list(d.columns) == ["doc_id", "n_chars", "n_turns", "group", "years"]
+    assert list(d.columns) == ["doc_id", "n_chars", "n_turns", "line_ends", "group", "years"]
     assert d["doc_id"].tolist() == ["A1", "A2", "B1"]
     assert d["n_chars"].tolist() == [len(t) for t in TRANSCRIPTS.values()]
     assert d["n_turns"].tolist() == [4, 2, 3]
     plain = qc.Corpus.from_texts(["né", "abc", ""]).documents
-    assert list(plain.columns) == ["doc_id", "n_chars", "n_turns"]
+    assert list(plain.columns) == ["doc_id", "n_chars", "n_turns", "line_ends"]
     assert plain["n_chars"].tolist() == [2, 3, 0]
     assert plain["n_turns"].tolist() == [0, 0, 0]
 

@@ -22,6 +22,8 @@ MODULES = [
     "qualcore._refi",
     "qualcore._terms",
     "qualcore._thematic",
+    "qualcore._tables",
+    "qualcore._attributes",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

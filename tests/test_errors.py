@@ -283,7 +283,7 @@ def test_empty_corpus():
     f = t.to_frame()
     assert f.empty and list(f.columns) == TOKEN_COLUMNS
     assert c.turns.empty and list(c.turns.columns) == TURN_COLUMNS
-    assert c.documents.empty and list(c.documents.columns) == ["doc_id", "n_chars", "n_turns"]
+    assert c.documents.empty and list(c.documents.columns) == ["doc_id", "n_chars", "n_turns", "line_ends"]
     s = c.sentences()
     assert s.empty and list(s.columns) == SENTENCE_COLUMNS
     assert repr(c) == "<qualcore.Corpus: 0 documents, 0 turns, attributes []>"

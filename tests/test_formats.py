@@ -63,8 +63,8 @@ def test_format_by_argument_and_mixed_folder(tmp_path: Path) -> None:
     assert c.turns.groupby("doc_id").size().to_dict() == {"a": 3, "b": 2}
     plain = write(tmp_path, "c.captions", SRT)
     assert len(qc.read_transcripts(plain, format="srt").turns) == 3
-    with pytest.raises(ValueError, match="format: 'docx' is not one of"):
-        qc.read_transcripts(plain, format="docx")
+    with pytest.raises(ValueError, match="format: 'pdf' is not one of"):
+        qc.read_transcripts(plain, format="pdf")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,14 @@ import pandas as pd
 
 from . import _native
 from ._util import categorical, nullable_turn, threads_arg
-from .errors import ArgumentError, CorpusError, DuplicateIdError, TranscriptError, UnknownDocumentError
+from .errors import (
+    ArgumentError,
+    CorpusError,
+    DuplicateIdError,
+    QualcoreError,
+    TranscriptError,
+    UnknownDocumentError,
+)
 
 if TYPE_CHECKING:
     from ._codebook import Codebook
@@ -77,13 +84,14 @@ class Corpus:
     ['B1']
     """
 
-    __slots__ = ("_native", "_attributes", "_interviewers", "_cache")
+    __slots__ = ("_native", "_attributes", "_interviewers", "_cache", "_speaker_attributes")
 
     def __init__(
         self,
         native: _native.Corpus,
         attributes: pd.DataFrame | None = None,
         interviewers: Iterable[str] = (),
+        speaker_attributes: pd.DataFrame | None = None,
     ) -> None:
         self._native = native
         ids = native.doc_ids()
@@ -91,6 +99,7 @@ class Corpus:
             attributes = pd.DataFrame(index=pd.Index(ids, name="doc_id", dtype=object))
         self._attributes = attributes
         self._interviewers = frozenset(interviewers)
+        self._speaker_attributes = speaker_attributes  # indexed by speaker name; see with_attributes
         self._cache: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ construction
@@ -334,6 +343,21 @@ class Corpus:
         return self._attributes.copy()
 
     @property
+    def speaker_attributes(self) -> pd.DataFrame:
+        """Speaker-level attributes (``with_attributes(..., level="speaker")``), indexed by
+        speaker name (a copy; empty when none are set).
+
+        >>> import pandas as pd, qualcore as qc
+        >>> c = qc.Corpus.from_texts(["Dan: Why?\\nA1: Trust."], speaker_labels=True)
+        >>> roles = pd.DataFrame({"speaker": ["Dan", "A1"], "role": ["interviewer", "participant"]})
+        >>> c.with_attributes(roles, level="speaker").speaker_attributes.to_dict()
+        {'role': {'Dan': 'interviewer', 'A1': 'participant'}}
+        """
+        if self._speaker_attributes is None:
+            return pd.DataFrame(index=pd.Index([], name="speaker", dtype=object))
+        return self._speaker_attributes.copy()
+
+    @property
     def documents(self) -> pd.DataFrame:
         """One row per document: ``doc_id``, ``n_chars``, ``n_turns`` and the attributes.
 
@@ -342,8 +366,36 @@ class Corpus:
         [['doc1', 2], ['doc2', 3]]
         """
         n_chars, n_turns = self._native.doc_stats()
-        df = pd.DataFrame({"doc_id": np.array(self.doc_ids, dtype=object), "n_chars": n_chars, "n_turns": n_turns})
+        styles = [style for _, _, style in self._native.line_ends()]
+        df = pd.DataFrame({"doc_id": np.array(self.doc_ids, dtype=object), "n_chars": n_chars, "n_turns": n_turns,
+                           "line_ends": pd.array(styles, dtype=object)})
         return self._with_attrs(df)
+
+    def original_offsets(self, doc_id: str, offsets: Any) -> np.ndarray:
+        """Offsets into the document's text mapped back to the file it was read from (code
+        points after any byte-order mark), undoing the CR LF -> LF normalisation of
+        :func:`read_transcripts`.  Useful when exporting positions to a tool that reads the
+        original file.  Offsets of documents that had no CR LF come back unchanged.
+
+        >>> import qualcore as qc, tempfile, pathlib
+        >>> tmp = tempfile.TemporaryDirectory(); p = pathlib.Path(tmp.name) / "A1.txt"
+        >>> _ = p.write_bytes(b"Dan: Why?\\r\\nA1: Because.\\r\\n")
+        >>> c = qc.read_transcripts(p)
+        >>> c.documents[["doc_id", "line_ends"]].values.tolist()
+        [['A1', 'CRLF']]
+        >>> start = c["A1"].text.index("Because"); start, c.original_offsets("A1", [start]).tolist()
+        (14, [15])
+        >>> tmp.cleanup()
+        """
+        pos = self._id_positions().get(str(doc_id))
+        if pos is None:
+            raise UnknownDocumentError(f"no document with id {doc_id!r}")
+        crlf = self._native.line_ends()[pos][0]
+        arr = np.asarray(offsets, dtype=np.int64)
+        if len(crlf) == 0:
+            return arr.copy()
+        # each LF at offset p that was CR LF adds one to every offset after p
+        return arr + np.searchsorted(crlf, arr, side="left")
 
     @property
     def turns(self) -> pd.DataFrame:
@@ -398,9 +450,12 @@ class Corpus:
 
     def _with_attrs(self, df: pd.DataFrame) -> pd.DataFrame:
         """Appends attribute columns to a frame with a ``doc_id`` column."""
-        if len(self._attributes.columns) == 0:
-            return df
-        return df.join(self._attributes, on="doc_id")
+        if len(self._attributes.columns):
+            df = df.join(self._attributes, on="doc_id")
+        sp = self._speaker_attributes
+        if sp is not None and len(sp.columns) and "speaker" in df.columns:
+            df = df.join(sp, on="speaker")
+        return df
 
     def summary(self, by: str | None = "group") -> pd.DataFrame:
         """The participant-characteristics table of a methods section: per group of ``by`` (an
@@ -456,63 +511,62 @@ class Corpus:
 
     def with_attributes(
         self,
-        attributes: pd.DataFrame,
-        on: str = "doc_id",
+        attributes: pd.DataFrame | str | os.PathLike[str],
+        on: str | None = None,
         errors: str = "raise",
+        *,
+        level: str = "document",
+        types: Mapping[str, str] | None = None,
+        require_all: bool = False,
+        sheet: str | int | None = None,
     ) -> Corpus:
-        """A corpus with participant attributes (group, role …) joined by document id.
+        """A corpus with participant attributes (group, role, age …) joined by document id, or
+        by speaker name with ``level="speaker"``.
 
-        ``attributes`` has a column (or index level) ``on`` with document ids; every other
-        column becomes an attribute, shown as a column of every result that names a document.
-        Duplicate ids are an error.  Ids the corpus does not have raise
-        (``errors="raise"``), warn (``"warn"``) or are dropped (``"ignore"``); documents
-        without a row get missing values.
+        ``attributes`` is a DataFrame or a path to a CSV, TSV or Excel (.xlsx, first sheet or
+        ``sheet``) file.  Its column (or index level) ``on`` holds the ids (default
+        ``"doc_id"``; ``"speaker"`` for speaker level); every other column becomes an
+        attribute, shown as a column of every result that names a document (document level:
+        also :attr:`documents` and :attr:`attributes`) or a speaker (speaker level: turns, KWIC,
+        tokens, sentences, codings; see :attr:`speaker_attributes`).  Rows or speakers without
+        attributes get missing values.
+
+        Types: a file's columns are inferred as ``number``, ``boolean`` (true/false, yes/no),
+        ``date`` (ISO 8601 or Excel dates), ``categorical`` (text with few distinct values:
+        at most 50 and at most half the filled cells) or ``text``; a DataFrame's columns keep
+        their dtypes.  ``types={"age": "number", "group": "categorical"}`` sets any column's
+        type.  Empty cells and ``NA``, ``N/A``, ``NaN``, ``null`` in files are missing.
+
+        Problems are collected and reported together, each naming the file and line (CSV,
+        TSV) or row (Excel, DataFrame position): ids that are not in the corpus, duplicate ids,
+        rows without an id, a column whose values mix types or do not fit the type given, and
+        (with ``require_all=True``) documents or speakers without attributes.  With
+        ``errors="raise"`` they raise :class:`~qualcore.errors.UnknownDocumentError` (a
+        ``KeyError``) when all are unknown ids, else :class:`~qualcore.errors.CorpusError`;
+        ``"warn"`` gives one ``UserWarning`` listing them all and joins what it can (unknown
+        ids dropped, the first of duplicate rows kept, a mixed column kept as text, values
+        that do not fit their type missing); ``"ignore"`` drops unknown ids silently and
+        raises the rest.  Attribute names that result columns use, or that are already set,
+        always raise.
 
         >>> import pandas as pd, qualcore as qc
         >>> c = qc.Corpus.from_texts(["a", "b"], doc_ids=["A1", "B1"])
         >>> att = pd.DataFrame({"doc_id": ["A1", "B1"], "group": ["front-line", "leader"]})
         >>> c.with_attributes(att).documents["group"].tolist()
         ['front-line', 'leader']
+        >>> rows = pd.DataFrame({"doc_id": ["m1", "m1"], "speaker": ["PM", "UI"], "text": ["Hi .", "Hello ."]})
+        >>> roles = pd.DataFrame({"speaker": ["PM", "UI"], "role": ["Project Manager", "User Interface"]})
+        >>> t = qc.Corpus.from_frame(rows, speaker="speaker").with_attributes(roles, level="speaker").turns
+        >>> t[["speaker", "role"]].values.tolist()
+        [['PM', 'Project Manager'], ['UI', 'User Interface']]
         """
-        if errors not in ("raise", "warn", "ignore"):
-            raise ArgumentError(f"errors: {errors!r} is not one of 'raise', 'warn', 'ignore'")
-        if not isinstance(attributes, pd.DataFrame):
-            raise ArgumentError(f"attributes: expected a pandas DataFrame, got {type(attributes).__name__}")
-        frame = attributes
-        if on not in frame.columns:
-            if on in (frame.index.names or []):
-                frame = frame.reset_index()
-            else:
-                raise ArgumentError(f"on: no column {on!r} in the attributes (columns: {list(frame.columns)})")
-        frame = frame.copy()
-        frame[on] = _as_ids(frame[on])
-        problems = []
-        dup = frame[on][frame[on].duplicated()].unique().tolist()
-        if dup:
-            problems.append(f"duplicate ids in the attributes: {dup[:20]}")
-        reserved = sorted(set(frame.columns) - {on} & RESERVED_COLUMNS)
-        if reserved:
-            problems.append(f"attribute names already used by result columns: {reserved} (rename them)")
-        existing = sorted((set(frame.columns) - {on}) & set(self._attributes.columns))
-        if existing:
-            problems.append(f"attributes already set: {existing} (drop them first or rename)")
-        if problems:
-            raise CorpusError("; ".join(problems), problems)
-        known = self._id_positions()
-        unknown = [d for d in frame[on].tolist() if d not in known]
-        if unknown:
-            msg = f"{len(unknown)} attribute rows have ids that are not documents of the corpus: {unknown[:20]}"
-            if errors == "raise":
-                raise UnknownDocumentError(msg)
-            if errors == "warn":
-                import warnings
+        from ._attributes import join_attributes
 
-                warnings.warn(msg, UserWarning, stacklevel=2)
-            frame = frame[frame[on].isin(known)]
-        frame = frame.set_index(on)
-        frame.index.name = "doc_id"
-        merged = self._attributes.join(frame.reindex(self._attributes.index), how="left")
-        return self._replace(attributes=merged)
+        doc_attrs, speaker_attrs = join_attributes(
+            self, attributes, on=on, errors=errors, level=level, types=types, require_all=require_all,
+            sheet=sheet, reserved=RESERVED_COLUMNS,
+        )
+        return self._replace(attributes=doc_attrs, speaker_attributes=speaker_attrs)
 
     def filter(
         self,
@@ -597,11 +651,12 @@ class Corpus:
         return self._replace(native=self._native.rename_speakers(dict(mapping)), interviewers=interviewers)
 
     def _replace(self, native: _native.Corpus | None = None, attributes: pd.DataFrame | None = None,
-                 interviewers: Iterable[str] | None = None) -> Corpus:
+                 interviewers: Iterable[str] | None = None, speaker_attributes: pd.DataFrame | None = None) -> Corpus:
         return Corpus(
             self._native if native is None else native,
             self._attributes if attributes is None else attributes,
             self._interviewers if interviewers is None else interviewers,
+            self._speaker_attributes if speaker_attributes is None else speaker_attributes,
         )
 
     # ------------------------------------------------------------------ analyses
@@ -786,7 +841,7 @@ class Corpus:
     # ------------------------------------------------------------------ pickling, display
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Corpus, (self._native, self._attributes, sorted(self._interviewers)))
+        return (Corpus, (self._native, self._attributes, sorted(self._interviewers), self._speaker_attributes))
 
     def __repr__(self) -> str:
         n_turns = int(self._native.doc_stats()[1].sum()) if len(self) else 0
@@ -801,47 +856,113 @@ def read_transcripts(
     label_pattern: str | None = None,
     interviewer: Iterable[str] = (),
     speaker_map: Mapping[str, str] | None = None,
-    pattern: str = "*.txt",
+    pattern: str | None = None,
     format: str | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    sheet: str | int | None = None,
+    records: str | None = None,
+    missing_text: str = "raise",
+    encoding: str | None = None,
+    errors: str = "raise",
+    progress: bool | None = None,
     threads: int | None = None,
-) -> Corpus:
-    """Reads UTF-8 transcripts: plain text whose turns start with a speaker label, WebVTT or SRT.
+) -> Any:
+    """Reads transcripts: plain text whose turns start with a speaker label, Word (.docx),
+    WebVTT, SRT, and utterance tables (CSV, TSV, Excel, JSON, JSON Lines: one row per turn).
 
-    ``paths`` is a file, a folder (its ``pattern`` files, sorted by name), a glob, or a list of
-    these.  A line that starts with a label (``Dan:``, ``Participant:``, ``Interviewer 1:``,
-    ``B3:``; see :data:`DEFAULT_LABEL_PATTERN`, or give ``label_pattern``, a regex with a group
-    named ``speaker``) starts a turn; following lines without a label, blank lines included,
-    continue it; text before the first label is a unit with no speaker.  A turn's offsets
-    exclude its label and surrounding white space.  The document id is the file stem.  A UTF-8
-    byte-order mark is dropped (offsets count from after it); CRLF line ends are kept in the
-    text.  ``speaker_map`` renames speakers (``{"Particpant": "Participant"}``); ``interviewer``
-    names the interviewers.  Files are read and parsed in parallel in Rust; every unreadable
-    file is reported together (file, byte offset and line for bad UTF-8).
+    ``paths`` is a file, a folder (its ``pattern`` files, sorted by name; default ``*.txt``,
+    or ``*.csv``, ``*.json`` … when ``format`` is given), a glob, or a list of these.  A line
+    that starts with a label (``Dan:``, ``Participant:``, ``Interviewer 1:``, ``B3:``; see
+    :data:`DEFAULT_LABEL_PATTERN`, or give ``label_pattern``, a regex with a group named
+    ``speaker``) starts a turn; following lines without a label, blank lines included,
+    continue it; text before the first label is a unit with no speaker.  Labels may also be
+    ``**Name**``, ``[Name]`` or ``Name (00:01:23):``, and a timestamp (``[00:01:23]``,
+    ``[01:23]``, ``(00:01:23)``, ``#00:01:23.4#``) before or after a label, or alone on the
+    line before it, is the turn's ``time_start`` (a timed turn's ``time_end`` is the next timed
+    turn's start).  A turn's offsets exclude its label and surrounding white space.  The
+    document id is the file stem.
 
-    The format comes from the extension (``.vtt``, ``.srt``; anything else is plain text) or
-    ``format=`` (``"text"``, ``"vtt"``, ``"srt"``).  For WebVTT and SRT, cues become turns
-    with ``time_start``/``time_end``: the speaker comes from a ``<v Name>`` voice tag or a
-    ``Name:`` prefix, markup and entities are removed, consecutive cues of one speaker are
-    merged, and the document text is the turns written as ``Name: text`` separated by blank
-    lines (offsets refer to that text).  A file that breaks its format raises
-    :class:`~qualcore.errors.TranscriptFormatError` naming the file, line and problem (a VTT
-    without its ``WEBVTT`` header, a timestamp out of range, a cue ending before it starts).
+    Text files are UTF-8 (a byte-order mark is dropped; offsets count from after it) or UTF-16
+    LE/BE with a byte-order mark; any other encoding must be named (``encoding="cp1252"``).
+    CR LF and lone CR line ends become LF, and the change is recorded per document (the
+    ``line_ends`` column of :attr:`Corpus.documents`; :meth:`Corpus.original_offsets` maps
+    offsets back to the file).  ``speaker_map`` renames speakers (``{"Particpant":
+    "Participant"}``); ``interviewer`` names the interviewers.  Files are read and parsed in
+    parallel in Rust; every unreadable file is reported together (file, byte offset and line
+    for bad bytes), or, with ``errors="collect"``, left out: the call then returns ``(corpus,
+    failures)``, ``failures`` a frame of ``file``, ``error`` (the exception class) and
+    ``message``.  A progress bar (tqdm) shows while many files are read when standard error
+    is a terminal or in a notebook (``progress=True``/``False`` forces it).
+
+    Word files (``.docx``) are read straight from the zip: paragraphs in order (each a line),
+    labels as above or a name in bold at the start of a paragraph, and tables of (speaker,
+    text) or (time, speaker, text) rows, one turn per row.
+
+    The format comes from the extension (``.vtt``, ``.srt``, ``.csv``, ``.tsv``, ``.xlsx``,
+    ``.json``, ``.jsonl``; anything else is plain text) or ``format=`` (``"text"``, ``"vtt"``,
+    ``"srt"``, ``"csv"``, ``"tsv"``, ``"xlsx"``, ``"json"``, ``"jsonl"``).  For WebVTT and
+    SRT, cues become turns with ``time_start``/``time_end``: the speaker comes from a
+    ``<v Name>`` voice tag or a ``Name:`` prefix, markup and entities are removed, consecutive
+    cues of one speaker are merged, and the document text is the turns written as ``Name:
+    text`` separated by blank lines (offsets refer to that text).  A file that breaks its
+    format raises :class:`~qualcore.errors.TranscriptFormatError` naming the file, line and
+    problem (a VTT without its ``WEBVTT`` header, a timestamp out of range, a cue ending
+    before it starts).
+
+    Tables: each row (JSON record) is a turn, built by :meth:`Corpus.from_frame` (a
+    document's text is its turns' texts joined by :data:`TURN_SEPARATOR`; the speaker is not
+    written into the text).  ``columns`` maps roles to column names (``{"document":
+    "Interview", "speaker": "Name", "text": "Utterance", "time_start": "In", "time_end":
+    "Out"}``, or ``"time"`` for a single start-time column; None: the table has none); roles
+    not named are found by common names (``speaker``, ``text``/``content``/``utterance``,
+    ``start``/``Start Time`` …; :data:`qualcore._tables.COLUMN_NAMES`).  Without a document
+    column a file is one document named by its stem; with one, its values are the ids.
+    Times are seconds or ``[hh:]mm:ss[.fff]``; CRLF inside cells becomes LF.  ``sheet`` picks
+    an Excel sheet (needs ``openpyxl``: ``pip install 'qualcore[excel]'``); ``records`` the
+    key of a JSON object that holds the records (found by itself for e.g. the AMI/QMSum
+    ``meeting_transcripts``).  A named column that is missing, rows without text
+    (``missing_text="raise"``; ``"drop"`` skips them, ``"keep"`` makes empty turns), rows
+    without a document id and bad times raise one
+    :class:`~qualcore.errors.TranscriptFormatError` listing each with its file and line
+    (CSV, TSV, JSON Lines), sheet row (Excel) or record (JSON).
 
     >>> import qualcore as qc
     >>> from qualcore.datasets import pdpilot_path
     >>> c = qc.read_transcripts(pdpilot_path(), interviewer=["Dan"])
     >>> len(c), len(c.turns)
     (7, 826)
+    >>> import tempfile, pathlib
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> p = pathlib.Path(tmp.name) / "A1.csv"
+    >>> _ = p.write_text("Speaker,Start,End,Text\\nDan,0,2.5,Why?\\nSiân,2.5,4,Trust.\\n", encoding="utf-8")
+    >>> qc.read_transcripts(p).turns[["doc_id", "speaker", "text", "time_start", "time_end"]].values.tolist()
+    [['A1', 'Dan', 'Why?', 0.0, 2.5], ['A1', 'Siân', 'Trust.', 2.5, 4.0]]
+    >>> tmp.cleanup()
     """
+    from . import _tables
+
+    if errors not in ("raise", "collect"):
+        raise ArgumentError(f"errors: {errors!r} is not one of 'raise', 'collect'")
+    text_formats = ("text", "vtt", "srt", "docx")
+    if format is not None and format not in text_formats and format not in _tables.TABLE_FORMATS:
+        known = ", ".join(repr(f) for f in (*text_formats, *_tables.TABLE_FORMATS))
+        raise ArgumentError(f"format: {format!r} is not one of {known} (or None: by extension)")
+    if pattern is None:
+        pattern = "*" + {"text": ".txt", "vtt": ".vtt", "srt": ".srt", "docx": ".docx", None: ".txt"}.get(
+            format, _tables.TABLE_FORMATS.get(format or "", ".txt"))
     files = _expand_paths(paths, pattern)
     bad_names = [f for f in files if not _is_utf8(f)]
     if bad_names:
         problems = [f"{f!r}: the file name is not valid UTF-8 (rename the file)" for f in bad_names]
         message = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
         raise TranscriptError(message, problems)
-    ids = [Path(f).stem for f in files]
+    by_ext = {".vtt": "vtt", ".srt": "srt", ".docx": "docx", **_tables.EXTENSIONS}
+    formats = [format or by_ext.get(Path(f).suffix.lower(), "text") for f in files]
+    is_table = [f in _tables.TABLE_FORMATS for f in formats]
+    text_files = [f for f, t in zip(files, is_table) if not t]
+    ids = [Path(f).stem for f in text_files]
     seen: dict[str, list[str]] = {}
-    for f, i in zip(files, ids):
+    for f, i in zip(text_files, ids):
         seen.setdefault(i, []).append(f)
     clashes = {i: fs for i, fs in seen.items() if len(fs) > 1}
     if clashes:
@@ -851,17 +972,164 @@ def read_transcripts(
             + "\n  - ".join(problems),
             problems,
         )
-    if format is not None and format not in ("text", "vtt", "srt"):
-        raise ArgumentError(f"format: {format!r} is not one of 'text', 'vtt', 'srt' (or None: by extension)")
-    formats = [format or {".vtt": "vtt", ".srt": "srt"}.get(Path(f).suffix.lower(), "text") for f in files]
-    native = _native.Corpus.read_transcripts(
-        files, ids, DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern, formats=formats,
-        threads=threads_arg(threads),
-    )
+    table_corpus = None
+    failures: list[tuple[str, str, str]] = []
+    if any(is_table):
+        table_files = [f for f, t in zip(files, is_table) if t]
+        table_formats = [f for f, t in zip(formats, is_table) if t]
+        taken = {i: fs[0] for i, fs in seen.items()}
+        if errors == "collect":
+            frames, table_ids = [], []
+            for tf, fmt in zip(table_files, table_formats):
+                try:
+                    fr, tids = _tables.read_table_files([tf], [fmt], columns=columns, sheet=sheet, records=records,
+                                                        missing_text=missing_text, taken=taken)
+                except QualcoreError as err:
+                    failures.append((tf, type(err).__name__, str(err)))
+                    is_table[files.index(tf)] = None  # type: ignore[call-overload]
+                    continue
+                frames.append(fr)
+                table_ids.extend(tids)
+            frame = pd.concat(frames, ignore_index=True) if frames else None
+        else:
+            frame, table_ids = _tables.read_table_files(
+                table_files, table_formats, columns=columns, sheet=sheet,
+                records=records, missing_text=missing_text, taken=taken,
+            )
+        if frame is not None:
+            table_corpus = _tables.frame_corpus(frame, interviewer=interviewer)
+    if text_files:
+        label = DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern
+        text_formats_used = [f for f, t in zip(formats, is_table) if not t]
+        native, text_failures = _read_text_files(text_files, ids, label, text_formats_used, encoding, errors,
+                                                 progress, threads)
+        failures.extend(text_failures)
+        if text_failures:
+            failed = {f for f, _, _ in text_failures}
+            for k, f in enumerate(files):
+                if f in failed:
+                    is_table[k] = None  # type: ignore[call-overload]
+        if table_corpus is not None:
+            # documents in file order: a table file's documents in the order of their first row
+            order: list[tuple[int, int]] = []
+            t_pos = n_text = 0
+            t_iter = iter(table_ids)
+            for t in is_table:
+                if t is None:  # a file that could not be read
+                    continue
+                if t:
+                    for _ in next(t_iter):
+                        order.append((1, t_pos))
+                        t_pos += 1
+                else:
+                    order.append((0, n_text))
+                    n_text += 1
+            native = _tables.concat_natives([native, table_corpus._native], order)
+    elif table_corpus is not None:
+        native = table_corpus._native
+    else:
+        native = _native.Corpus.build([], [])
     corpus = Corpus(native, interviewers=interviewer)
     if speaker_map:
         corpus = corpus.rename_speakers(speaker_map)
+    if errors == "collect":
+        order = {f: k for k, f in enumerate(files)}
+        failures.sort(key=lambda r: order.get(r[0], 0))
+        return corpus, pd.DataFrame(failures, columns=["file", "error", "message"])
     return corpus
+
+
+def _read_text_files(files: list[str], ids: list[str], label: str, formats: list[str], encoding: str | None,
+                     errors: str, progress: bool | None, threads: int | None) -> tuple[Any, list[tuple[str, str, str]]]:
+    """Reads the text-like files (text, VTT, SRT, DOCX) in Rust, with a progress bar polled
+    from a thread while the native call runs without the GIL."""
+    import codecs
+
+    if encoding is not None:
+        try:
+            codec = codecs.lookup(encoding).name
+        except LookupError:
+            raise ArgumentError(f"encoding: {encoding!r} is not an encoding Python knows") from None
+        if codec not in ("utf-8", "utf-8-sig"):
+            return _read_encoded(files, ids, label, formats, codec, errors, threads)
+    collect = errors == "collect"
+
+    def call() -> tuple[Any, list[tuple[str, str, str]]]:
+        if collect:
+            native, fails = _native.Corpus.read_transcripts_collect(files, ids, label, formats=formats,
+                                                                    threads=threads_arg(threads))
+            return native, list(fails)
+        return _native.Corpus.read_transcripts(files, ids, label, formats=formats, threads=threads_arg(threads)), []
+
+    return _with_progress(call, len(files), progress)
+
+
+def _with_progress(call: Callable[[], Any], total: int, progress: bool | None) -> Any:
+    import sys
+    import threading
+
+    show = progress
+    if show is None:
+        in_notebook = "ipykernel" in sys.modules
+        show = total >= 200 and (in_notebook or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()))
+    if not show:
+        return call()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return call()
+    done = threading.Event()
+    bar = tqdm(total=total, unit="file", desc="reading", leave=False)
+
+    def poll() -> None:
+        while not done.wait(0.1):
+            bar.n = min(_native.files_read(), total)
+            bar.refresh()
+
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        return call()
+    finally:
+        done.set()
+        t.join()
+        bar.n = min(_native.files_read(), total)
+        bar.close()
+
+
+def _read_encoded(files: list[str], ids: list[str], label: str, formats: list[str], codec: str, errors: str,
+                  threads: int | None) -> tuple[Any, list[tuple[str, str, str]]]:
+    """Text files in an encoding the caller named: decoded in Python, parsed in Rust."""
+    if any(f != "text" for f in formats):
+        raise ArgumentError(f"encoding: {codec!r} applies to plain-text transcripts only (WebVTT, SRT and Word "
+                            "files carry their own encoding)")
+    texts: list[str] = []
+    good_ids: list[str] = []
+    failures: list[tuple[str, str, str]] = []
+    problems: list[str] = []
+    for f, i in zip(files, ids):
+        try:
+            data = Path(f).read_bytes()
+        except OSError as err:
+            msg = f"{f}: {err.strerror or err}"
+            failures.append((f, "TranscriptError", msg))
+            problems.append(msg)
+            continue
+        try:
+            texts.append(data.decode(codec))
+            good_ids.append(i)
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            msg = f"{f}: not valid {codec}: invalid byte at offset {err.start} (line {line})"
+            failures.append((f, "TranscriptDecodeError", msg))
+            problems.append(msg)
+    if problems and errors == "raise":
+        from .errors import TranscriptDecodeError
+
+        raise TranscriptDecodeError(problems[0] if len(problems) == 1 else
+                                    f"{len(problems)} problems:\n  - " + "\n  - ".join(problems), problems)
+    native = _native.Corpus.parse_texts(good_ids, texts, label, threads_arg(threads), normalise_newlines=True)
+    return native, failures
 
 
 def _expand_paths(paths: Any, pattern: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Corpus", "Tokens", "tokenize", "default_label_pattern"]
+__all__ = ["Corpus", "Tokens", "tokenize", "default_label_pattern", "files_read"]
 
 _I64 = npt.NDArray[np.int64]
 
@@ -53,9 +53,12 @@ class Corpus:
         """Per document: character offsets of each LF that was CR LF in the file, the number
         of lone CRs made LF, and the line-end style."""
     @staticmethod
-    def parse_texts(doc_ids: list[str], texts: list[Any], label_pattern: str, threads: int | None = None) -> Corpus:
+    def parse_texts(
+        doc_ids: list[str], texts: list[Any], label_pattern: str, threads: int | None = None,
+        normalise_newlines: bool = False,
+    ) -> Corpus:
         """Splits texts already in memory (str, or UTF-8 bytes) into speaker turns, as
-        ``read_transcripts`` does."""
+        ``read_transcripts`` does (line ends made LF and recorded when asked)."""
     def __len__(self) -> int: ...
     def doc_ids(self) -> list[str]:
         """Document ids in order."""
@@ -152,6 +155,9 @@ class Tokens:
 
 def tokenize(text: str) -> tuple[_I64, _I64]:
     """(start, end) code-point offsets of the tokens of ``text``."""
+
+def files_read() -> int:
+    """Files read so far by the running (or last) transcript read."""
 
 def default_label_pattern() -> str:
     """The default speaker-label regex."""

@@ -255,7 +255,7 @@ impl PyCorpus {
     }
 
     /// Reads transcripts (in parallel) and splits them into speaker turns.  `formats` gives
-    /// each file's format: "text" (speaker labels), "vtt" or "srt" (default "text").  Every
+    /// each file's format: "text" (speaker labels), "vtt", "srt" or "docx" (default "text").  Every
     /// unreadable file is reported together.
     #[staticmethod]
     #[pyo3(signature = (paths, doc_ids, label_pattern, formats=None, threads=None))]
@@ -276,6 +276,7 @@ impl PyCorpus {
     /// As `read_transcripts`, but files that cannot be read are left out and returned as
     /// (path, error class, message) rows beside the corpus of the others.
     #[staticmethod]
+    #[allow(clippy::type_complexity)]
     #[pyo3(signature = (paths, doc_ids, label_pattern, formats=None, threads=None))]
     fn read_transcripts_collect(
         py: Python<'_>,
@@ -313,13 +314,14 @@ impl PyCorpus {
     /// Splits texts already in memory into speaker turns (in parallel), as `read_transcripts`
     /// does for plain-text files.
     #[staticmethod]
-    #[pyo3(signature = (doc_ids, texts, label_pattern, threads=None))]
+    #[pyo3(signature = (doc_ids, texts, label_pattern, threads=None, normalise_newlines=false))]
     fn parse_texts(
         py: Python<'_>,
         doc_ids: Vec<String>,
         texts: &Bound<'_, PyAny>,
         label_pattern: &str,
         threads: Option<usize>,
+        normalise_newlines: bool,
     ) -> PyResult<Self> {
         let parser = LabelParser::new(label_pattern).py_err()?;
         let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
@@ -332,15 +334,23 @@ impl PyCorpus {
         }
         let corpus = run(py, threads, move || -> crate::Result<Corpus> {
             use rayon::prelude::*;
-            let docs: Vec<(String, String, Vec<TurnSpec>)> = doc_ids
+            let docs: Vec<(String, String, Vec<TurnSpec>, LineEnds)> = doc_ids
                 .into_par_iter()
                 .zip(texts.into_par_iter())
                 .map(|(id, text)| {
+                    let (text, ends) = if normalise_newlines {
+                        crate::corpus::normalise_newlines(text)
+                    } else {
+                        (text, LineEnds::default())
+                    };
                     let turns = parser.parse(&text);
-                    (id, text, turns)
+                    (id, text, turns, ends)
                 })
                 .collect();
-            Corpus::new(docs)
+            let ends = docs.iter().map(|d| d.3.clone()).collect();
+            let mut corpus = Corpus::new(docs.into_iter().map(|d| (d.0, d.1, d.2)).collect())?;
+            corpus.set_line_ends(ends);
+            Ok(corpus)
         })?
         .py_err()?;
         Ok(PyCorpus {
@@ -851,6 +861,15 @@ fn name_codes(e: Error, patterns: &[String], codes: &[u32], names: Option<&[Stri
     }
 }
 
+/// Counts a file as read when dropped (on success and on error alike).
+struct CountOnDrop;
+
+impl Drop for CountOnDrop {
+    fn drop(&mut self) {
+        FILES_READ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The shared body of `read_transcripts` and `read_transcripts_collect`.
 #[allow(clippy::type_complexity)]
 fn read_files(
@@ -871,12 +890,13 @@ fn read_files(
     }
     if let Some(f) = formats
         .iter()
-        .find(|f| !matches!(f.as_str(), "text" | "vtt" | "srt"))
+        .find(|f| !matches!(f.as_str(), "text" | "vtt" | "srt" | "docx"))
     {
         return Err(PyValueError::new_err(format!(
-            "format: {f:?} is not one of 'text', 'vtt', 'srt'"
+            "format: {f:?} is not one of 'text', 'vtt', 'srt', 'docx'"
         )));
     }
+    FILES_READ.store(0, std::sync::atomic::Ordering::Relaxed);
     let (corpus, failures) = run(py, threads, move || -> crate::Result<_> {
         use rayon::prelude::*;
         type Read = crate::Result<(String, String, Vec<TurnSpec>, LineEnds)>;
@@ -884,6 +904,11 @@ fn read_files(
             .into_par_iter()
             .zip(paths.par_iter().zip(formats.par_iter()))
             .map(|(id, (path, format))| {
+                let _count = CountOnDrop;
+                if format == "docx" {
+                    let (text, turns) = crate::docx::read_docx(path, &parser)?;
+                    return Ok((id, text, turns, LineEnds::default()));
+                }
                 let (text, ends) = read_text_file(path)?;
                 match format.as_str() {
                     "vtt" | "srt" => {
@@ -1353,6 +1378,16 @@ fn default_label_pattern() -> &'static str {
 }
 
 /// The native module `qualcore._native`.
+/// Files read so far by the running (or last) `read_transcripts` call of this process, for a
+/// progress bar polled from another Python thread while the read runs without the GIL.
+static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Files read so far by the running (or last) transcript read.
+#[pyfunction]
+fn files_read() -> usize {
+    FILES_READ.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1361,5 +1396,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTokens>()?;
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
+    m.add_function(wrap_pyfunction!(files_read, m)?)?;
     Ok(())
 }

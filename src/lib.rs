@@ -36,6 +36,7 @@ pub mod formats;
 pub mod kwic;
 pub mod offsets;
 pub mod pattern;
+pub mod pseudonym;
 pub mod tokenize;
 pub mod tokens;
 

@@ -648,7 +648,61 @@ class Corpus:
         ['Dan', 'Participant']
         """
         interviewers = {mapping.get(s, s) for s in self._interviewers}
-        return self._replace(native=self._native.rename_speakers(dict(mapping)), interviewers=interviewers)
+        speaker_attrs = self._speaker_attributes
+        if speaker_attrs is not None and len(speaker_attrs):
+            speaker_attrs = speaker_attrs.rename(index=lambda s: mapping.get(s, s))
+            speaker_attrs = speaker_attrs[~speaker_attrs.index.duplicated(keep="first")]
+        return self._replace(native=self._native.rename_speakers(dict(mapping)), interviewers=interviewers,
+                             speaker_attributes=speaker_attrs)
+
+    def pseudonymise(self, mapping: Any, *, category: str = "PERSON", valuetype: str = "glob",
+                     case_insensitive: bool = True, threads: int | None = None) -> tuple[Corpus, pd.DataFrame]:
+        """Replaces names, places and organisations in one pass over the corpus (in Rust, in
+        parallel) and returns the new corpus and an audit table (``doc_id``, ``start``,
+        ``end`` in the old text, ``original``, ``replacement``, ``new_start``, ``new_end``,
+        ``pattern``).  The corpus itself, and every file, stay as they are; write the new texts
+        with :meth:`write_texts`.
+
+        ``mapping`` is ``{pattern: replacement}`` (``{"Sarah*": "[PERSON 1]"}``), or
+        ``{category: [entity, ...]}`` (``{"PERSON": ["Sarah", "Jones"], "PLACE": ["St Mary's"]}``
+        gives ``[PERSON 1]``, ``[PERSON 2]``, ``[PLACE 1]``), or a list of entities (numbered
+        as ``category``, ``[PERSON 1]`` …).  An entity is a pattern or a list of patterns (its
+        spellings and inflections: ``["Sarah", "Sarah's", "Sally"]``).  Patterns are the KWIC
+        pattern language (words, phrases, globs; ``valuetype="regex"`` for regexes) matched on
+        whole tokens, case-insensitively by default, everywhere in the text: speaker labels
+        too, and speaker names, interviewer names and speaker attributes follow.  Overlapping
+        matches: the earliest start wins, then the longest.  Offsets of the new corpus refer
+        to the new text; turns keep their speakers, times and labels.
+
+        >>> import qualcore as qc
+        >>> c = qc.Corpus.from_texts(["Sarah: I saw Dr Jones at St Mary's.\\nDan: And Sarah's GP?"],
+        ...                          doc_ids=["A1"], speaker_labels=True, interviewer=["Dan"])
+        >>> new, audit = c.pseudonymise({"PERSON": [["Sarah", "Sarah's"], "Dr Jones"], "PLACE": ["St Mary's"]})
+        >>> new["A1"].text
+        '[PERSON 1]: I saw [PERSON 2] at [PLACE 1].\\nDan: And [PERSON 1] GP?'
+        >>> new.speakers, audit[["original", "replacement"]].values.tolist()[:2]
+        (['[PERSON 1]', 'Dan'], [['Sarah', '[PERSON 1]'], ['Dr Jones', '[PERSON 2]']])
+        """
+        from ._pseudonym import pseudonymise
+
+        return pseudonymise(self, mapping, category=category, valuetype=valuetype,
+                            case_insensitive=case_insensitive, threads=threads)
+
+    def write_texts(self, folder: str | os.PathLike[str], *, overwrite: bool = False, suffix: str = ".txt") -> list[Path]:
+        """Writes each document's text to ``folder/<doc_id><suffix>`` (UTF-8, LF line ends, no
+        byte-order mark), each file atomically; refuses to replace existing files unless
+        ``overwrite=True``.  Returns the paths.  This is the explicit step that puts a
+        pseudonymised corpus on disk.
+
+        >>> import qualcore as qc, tempfile
+        >>> tmp = tempfile.TemporaryDirectory()
+        >>> [p.name for p in qc.Corpus.from_texts(["Hello"], doc_ids=["A1"]).write_texts(tmp.name)]
+        ['A1.txt']
+        >>> tmp.cleanup()
+        """
+        from ._pseudonym import write_texts
+
+        return write_texts(self, folder, overwrite=overwrite, suffix=suffix)
 
     def _replace(self, native: _native.Corpus | None = None, attributes: pd.DataFrame | None = None,
                  interviewers: Iterable[str] | None = None, speaker_attributes: pd.DataFrame | None = None) -> Corpus:
@@ -1000,7 +1054,8 @@ def read_transcripts(
             table_corpus = _tables.frame_corpus(frame, interviewer=interviewer)
     if text_files:
         label = DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern
-        text_formats_used = [f for f, t in zip(formats, is_table) if not t]
+        # `t is False`: a table file that failed above is marked None, and is not a text file
+        text_formats_used = [f for f, t in zip(formats, is_table) if t is False]
         native, text_failures = _read_text_files(text_files, ids, label, text_formats_used, encoding, errors,
                                                  progress, threads)
         failures.extend(text_failures)

@@ -116,6 +116,17 @@ class Corpus:
     ) -> dict[str, npt.NDArray[Any]]:
         """Alignment columns: start, end (-1 if not found), method (0 exact, 1 normalized,
         2 fuzzy, 3 not found), candidates, score."""
+    def pseudonymise(
+        self,
+        patterns: list[str],
+        replacements: list[str],
+        valuetype: str = "glob",
+        case_insensitive: bool = True,
+        threads: int | None = None,
+    ) -> tuple[Corpus, dict[str, _I64]]:
+        """Replaces every match of ``patterns`` (labels and speaker names included) and
+        returns the new corpus and the replacements (doc, old_start, old_end, new_start,
+        new_end, pattern)."""
     def token_counts(self, threads: int | None = None) -> tuple[_I64, _I64]:
         """(tokens, word tokens) per document, without keeping the tokens."""
     def __reduce__(self) -> tuple[Any, ...]: ...

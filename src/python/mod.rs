@@ -603,6 +603,94 @@ impl PyCorpus {
         Ok(d)
     }
 
+    /// Replaces every match of `patterns` by `replacements[i]` in one pass over each document
+    /// (labels included; speaker names too) and returns the new corpus and the replacements
+    /// made: columns doc, old_start, old_end, new_start, new_end (code points), pattern.
+    #[pyo3(signature = (patterns, replacements, valuetype="glob", case_insensitive=true, threads=None))]
+    fn pseudonymise<'py>(
+        &self,
+        py: Python<'py>,
+        patterns: Vec<String>,
+        replacements: Vec<String>,
+        valuetype: &str,
+        case_insensitive: bool,
+        threads: Option<usize>,
+    ) -> PyResult<(Self, Bound<'py, PyDict>)> {
+        if replacements.len() != patterns.len() {
+            return Err(PyValueError::new_err(format!(
+                "replacements: {} replacements for {} patterns",
+                replacements.len(),
+                patterns.len()
+            )));
+        }
+        let vt = ValueType::parse(valuetype).py_err()?;
+        let inner = Arc::clone(&self.inner);
+        let (corpus, cols) = run(py, threads, move || -> crate::Result<_> {
+            use rayon::prelude::*;
+            let compiled = Patterns::new(&patterns, vt, case_insensitive)?;
+            let (out, audit) = crate::pseudonym::pseudonymise(&inner, &compiled, &replacements)?;
+            // byte offsets -> code points, per document, in parallel
+            let mut by_doc: Vec<Vec<&crate::pseudonym::Replaced>> = vec![Vec::new(); inner.len()];
+            for r in &audit {
+                by_doc[r.doc].push(r);
+            }
+            let per_doc: Vec<Vec<[i64; 6]>> = by_doc
+                .par_iter()
+                .enumerate()
+                .map(|(di, rs)| {
+                    let old: Vec<usize> =
+                        rs.iter().flat_map(|r| [r.old_start, r.old_end]).collect();
+                    let new: Vec<usize> =
+                        rs.iter().flat_map(|r| [r.new_start, r.new_end]).collect();
+                    let oc = bytes_to_chars(&inner.docs()[di].text, &old);
+                    let nc = bytes_to_chars(&out.docs()[di].text, &new);
+                    rs.iter()
+                        .enumerate()
+                        .map(|(k, r)| {
+                            [
+                                di as i64,
+                                oc[2 * k] as i64,
+                                oc[2 * k + 1] as i64,
+                                nc[2 * k] as i64,
+                                nc[2 * k + 1] as i64,
+                                i64::from(r.pattern),
+                            ]
+                        })
+                        .collect()
+                })
+                .collect();
+            let rows: Vec<[i64; 6]> = per_doc.into_iter().flatten().collect();
+            Ok((out, rows))
+        })?
+        .py_err()?;
+        let d = PyDict::new(py);
+        for (k, name) in [
+            "doc",
+            "old_start",
+            "old_end",
+            "new_start",
+            "new_end",
+            "pattern",
+        ]
+        .iter()
+        .enumerate()
+        {
+            d.set_item(
+                name,
+                cols.iter()
+                    .map(|r| r[k])
+                    .collect::<Vec<i64>>()
+                    .into_pyarray(py),
+            )?;
+        }
+        Ok((
+            PyCorpus {
+                inner: Arc::new(corpus),
+            },
+            d,
+        ))
+    }
+
     /// Aligns extracts onto documents (`docs[i]` is the position of extract `i`'s document).
     /// Returns columns start, end (code points, -1 when not found), method (0 exact,
     /// 1 normalized, 2 fuzzy, 3 not found), candidates, score.

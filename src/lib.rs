@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod coding;
+pub mod cooc;
 pub mod corpus;
 pub mod docx;
 pub mod error;

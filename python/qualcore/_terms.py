@@ -542,6 +542,8 @@ def fcm(
     """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm`."""
     from scipy import sparse as sp
 
+    from . import _native
+
     if context not in FCM_CONTEXTS:
         raise ArgumentError(f"context: {context!r} is not one of {list(FCM_CONTEXTS)}")
     if count not in FCM_COUNTS:
@@ -611,40 +613,22 @@ def fcm(
 
     if context in ("document", "turn"):
         unit = st.seg_doc[seg] if context == "document" else seg
-        ok = f >= 0
-        n_units = int(unit.max()) + 1 if len(unit) else 0
-        x = _csr64(sp.coo_matrix((np.ones(int(ok.sum()), dtype=np.int64), (unit[ok], f[ok])), shape=(n_units, n)))
-        if count == "boolean":
-            b = x.copy()
-            b.data = np.ones_like(b.data)
-            m = b.T @ b
-            diag = np.bincount(x.indices[x.data >= 2], minlength=n)
-        else:
-            m = x.T @ x
-            diag = np.bincount(x.indices, weights=(x.data * (x.data - 1) // 2).astype(np.float64), minlength=n)
-        off = m.tocoo()
-        keep = off.row != off.col
-        nz = np.flatnonzero(diag)
-        m = _csr64(sp.coo_matrix(
-            (np.concatenate([off.data[keep].astype(np.int64), diag[nz].astype(np.int64)]),
-             (np.concatenate([off.row[keep], nz]), np.concatenate([off.col[keep], nz]))), shape=(n, n)))
+        # Rust: row-wise accumulation from posting lists, in parallel (no dense n x n, no
+        # unit x term matrix product)
+        indptr, indices, data = _native.cooc_units(np.ascontiguousarray(f, dtype=np.int64),
+                                                   np.ascontiguousarray(unit, dtype=np.int64), n,
+                                                   count == "boolean", threads_arg(None))
+        m = _csr64(sp.csr_matrix((data.astype(np.int64), indices, indptr), shape=(n, n)))
     else:
         assert w is not None and window is not None
         unit = seg if within == "turn" else st.seg_doc[seg]
         if count == "boolean":
             m = _window_boolean(f, unit, window, n, ordered)
         else:
-            acc = sp.csr_matrix((n, n), dtype=np.float64)
-            for d in range(1, window + 1):
-                if d >= len(f):
-                    break
-                a, b_ = f[:-d], f[d:]
-                ok = (unit[:-d] == unit[d:]) & (a >= 0) & (b_ >= 0)
-                k = int(ok.sum())
-                if k:
-                    acc = acc + sp.coo_matrix((np.full(k, w[d - 1]), (a[ok], b_[ok])), shape=(n, n)).tocsr()
-            m = acc if ordered else acc + acc.T
-            m = _csr64(m.astype(dtype))
+            indptr, indices, data = _native.cooc_window(np.ascontiguousarray(f, dtype=np.int64),
+                                                        np.ascontiguousarray(unit, dtype=np.int64), n,
+                                                        [float(x) for x in w], ordered, threads_arg(None))
+            m = _csr64(sp.csr_matrix((data.astype(dtype), indices, indptr), shape=(n, n)))
     if tri:
         m = _csr64(sp.triu(m))
     return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)

@@ -1465,7 +1465,6 @@ fn default_label_pattern() -> &'static str {
     crate::corpus::DEFAULT_LABEL_PATTERN
 }
 
-/// The native module `qualcore._native`.
 /// Files read so far by the running (or last) `read_transcripts` call of this process, for a
 /// progress bar polled from another Python thread while the read runs without the GIL.
 static FILES_READ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -1476,6 +1475,57 @@ fn files_read() -> usize {
     FILES_READ.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Term co-occurrence within units (documents or turns) from one feature id per token (-1:
+/// not counted) and one non-decreasing unit id per token; returns CSR (indptr, indices, data).
+#[pyfunction]
+#[pyo3(signature = (features, units, n, boolean, threads=None))]
+fn cooc_units<'py>(
+    py: Python<'py>,
+    features: numpy::PyReadonlyArray1<'py, i64>,
+    units: numpy::PyReadonlyArray1<'py, i64>,
+    n: usize,
+    boolean: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let f = features.as_slice()?;
+    let u = units.as_slice()?;
+    let m = run(py, threads, || crate::cooc::cooc_units(f, u, n, boolean))?.py_err()?;
+    csr_tuple(py, m)
+}
+
+/// Term co-occurrence within a window of `len(weights)` tokens inside units; returns CSR.
+#[pyfunction]
+#[pyo3(signature = (features, units, n, weights, ordered, threads=None))]
+fn cooc_window<'py>(
+    py: Python<'py>,
+    features: numpy::PyReadonlyArray1<'py, i64>,
+    units: numpy::PyReadonlyArray1<'py, i64>,
+    n: usize,
+    weights: Vec<f64>,
+    ordered: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let f = features.as_slice()?;
+    let u = units.as_slice()?;
+    let m = run(py, threads, || {
+        crate::cooc::cooc_window(f, u, n, &weights, ordered)
+    })?
+    .py_err()?;
+    csr_tuple(py, m)
+}
+
+fn csr_tuple(py: Python<'_>, m: crate::cooc::Csr) -> PyResult<Bound<'_, PyTuple>> {
+    PyTuple::new(
+        py,
+        [
+            m.indptr.into_pyarray(py).into_any(),
+            m.indices.into_pyarray(py).into_any(),
+            m.data.into_pyarray(py).into_any(),
+        ],
+    )
+}
+
+/// The native module `qualcore._native`.
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1485,5 +1535,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(files_read, m)?)?;
+    m.add_function(wrap_pyfunction!(cooc_units, m)?)?;
+    m.add_function(wrap_pyfunction!(cooc_window, m)?)?;
     Ok(())
 }

@@ -1,0 +1,345 @@
+//! Term co-occurrence (feature co-occurrence matrices) over a stream of token features.
+//!
+//! The input is one feature id per token (`-1` for a token that is not counted: stop words,
+//! punctuation, features cut by `max_features`) and one unit id per token, non-decreasing (a
+//! unit is a document or a turn: tokens of a unit are contiguous).  Results are sparse rows
+//! (CSR: `indptr`, `indices`, `data`), computed row by row in parallel from per-feature
+//! posting lists, so no dense `n x n` matrix is ever built: each thread keeps one dense
+//! accumulator row of length `n` and the list of the columns it touched.
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// A sparse matrix in compressed sparse row form (`n x n`, columns sorted in each row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Csr {
+    /// Row starts into `indices`/`data` (`n + 1` entries).
+    pub indptr: Vec<i64>,
+    /// Column of each stored value.
+    pub indices: Vec<i64>,
+    /// The values.
+    pub data: Vec<f64>,
+}
+
+fn check(features: &[i64], units: &[i64], n: usize) -> Result<()> {
+    if features.len() != units.len() {
+        return Err(Error::invalid_argument(
+            "units",
+            format!("{} units for {} tokens", units.len(), features.len()),
+        ));
+    }
+    if let Some(bad) = features.iter().find(|&&f| f < -1 || f >= n as i64) {
+        return Err(Error::invalid_argument(
+            "features",
+            format!("feature {bad} is outside 0..{n} (or -1 for a token not counted)"),
+        ));
+    }
+    if units.windows(2).any(|w| w[1] < w[0]) {
+        return Err(Error::invalid_argument(
+            "units",
+            "unit ids must be non-decreasing (the tokens of a unit contiguous)",
+        ));
+    }
+    Ok(())
+}
+
+/// Tokens of each feature, in stream order: (offsets per feature, token positions).
+fn postings(features: &[i64], n: usize) -> (Vec<usize>, Vec<u32>) {
+    let mut offs = vec![0usize; n + 1];
+    for &f in features {
+        if f >= 0 {
+            offs[f as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        offs[i + 1] += offs[i];
+    }
+    let mut fill = offs.clone();
+    let mut pos = vec![0u32; offs[n]];
+    for (i, &f) in features.iter().enumerate() {
+        if f >= 0 {
+            pos[fill[f as usize]] = i as u32;
+            fill[f as usize] += 1;
+        }
+    }
+    (offs, pos)
+}
+
+/// Builds rows `0..n` in parallel; `row(a, acc, touched)` adds row `a` into the dense
+/// accumulator and records each column it touched the first time.
+fn rows_parallel<F>(n: usize, row: F) -> Csr
+where
+    F: Fn(usize, &mut [f64], &mut Vec<u32>) + Sync,
+{
+    let chunk = 256;
+    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)> = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map_init(
+            || (vec![0f64; n], Vec::<u32>::new()),
+            |(acc, touched), c| {
+                let mut lens = Vec::with_capacity(chunk);
+                let mut idx = Vec::new();
+                let mut val = Vec::new();
+                for a in c * chunk..((c + 1) * chunk).min(n) {
+                    touched.clear();
+                    row(a, acc, touched);
+                    touched.sort_unstable();
+                    let before = idx.len();
+                    for &b in touched.iter() {
+                        let v = acc[b as usize];
+                        acc[b as usize] = 0.0;
+                        if v != 0.0 {
+                            idx.push(i64::from(b));
+                            val.push(v);
+                        }
+                    }
+                    lens.push((idx.len() - before) as i64);
+                }
+                (lens, idx, val)
+            },
+        )
+        .collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0i64);
+    let total: usize = parts.iter().map(|p| p.1.len()).sum();
+    let mut indices = Vec::with_capacity(total);
+    let mut data = Vec::with_capacity(total);
+    for (lens, idx, val) in parts {
+        for l in lens {
+            let last = *indptr.last().expect("indptr starts with 0");
+            indptr.push(last + l);
+        }
+        indices.extend(idx);
+        data.extend(val);
+    }
+    Csr {
+        indptr,
+        indices,
+        data,
+    }
+}
+
+#[inline]
+fn add(acc: &mut [f64], touched: &mut Vec<u32>, b: usize, v: f64) {
+    if acc[b] == 0.0 {
+        touched.push(b as u32);
+    }
+    acc[b] += v;
+    if acc[b] == 0.0 {
+        // keep the entry findable even if it sums to exactly zero (it is dropped at the end)
+        acc[b] = f64::MIN_POSITIVE;
+        acc[b] -= f64::MIN_POSITIVE;
+    }
+}
+
+/// Co-occurrence of features within units (documents or turns), symmetric.  `boolean`:
+/// cell (a, b) counts units holding both a and b; the diagonal counts units holding a at
+/// least twice.  Otherwise (frequency, as `X.T @ X` of the unit-feature count matrix) cell
+/// (a, b) sums `count_a * count_b` over units, and the diagonal `count_a * (count_a - 1) / 2`
+/// (quanteda's definition).
+pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> Result<Csr> {
+    check(features, units, n)?;
+    // Unit of each token -> contiguous token ranges; per unit, its features with counts.
+    let mut unit_start: Vec<usize> = Vec::new();
+    for i in 0..units.len() {
+        if i == 0 || units[i] != units[i - 1] {
+            unit_start.push(i);
+        }
+    }
+    unit_start.push(units.len());
+    // Per unit: distinct features and their counts, as (feature, count) sorted by feature.
+    let per_unit: Vec<Vec<(u32, u32)>> = unit_start
+        .par_windows(2)
+        .map(|w| {
+            let mut fs: Vec<u32> = features[w[0]..w[1]]
+                .iter()
+                .filter(|&&f| f >= 0)
+                .map(|&f| f as u32)
+                .collect();
+            fs.sort_unstable();
+            let mut out: Vec<(u32, u32)> = Vec::new();
+            for f in fs {
+                match out.last_mut() {
+                    Some((g, c)) if *g == f => *c += 1,
+                    _ => out.push((f, 1)),
+                }
+            }
+            out
+        })
+        .collect();
+    // Postings: units holding each feature, with the count there.
+    let mut offs = vec![0usize; n + 1];
+    for u in &per_unit {
+        for &(f, _) in u {
+            offs[f as usize + 1] += 1;
+        }
+    }
+    for i in 0..n {
+        offs[i + 1] += offs[i];
+    }
+    let mut fill = offs.clone();
+    let mut post = vec![(0u32, 0u32); offs[n]];
+    for (ui, u) in per_unit.iter().enumerate() {
+        for &(f, c) in u {
+            post[fill[f as usize]] = (ui as u32, c);
+            fill[f as usize] += 1;
+        }
+    }
+    Ok(rows_parallel(n, |a, acc, touched| {
+        for &(ui, ca) in &post[offs[a]..offs[a + 1]] {
+            for &(b, cb) in &per_unit[ui as usize] {
+                let b = b as usize;
+                let v = if b == a {
+                    if boolean {
+                        f64::from(u8::from(ca >= 2))
+                    } else {
+                        f64::from(ca) * (f64::from(ca) - 1.0) / 2.0
+                    }
+                } else if boolean {
+                    1.0
+                } else {
+                    f64::from(ca) * f64::from(cb)
+                };
+                if v != 0.0 {
+                    add(acc, touched, b, v);
+                }
+            }
+        }
+    }))
+}
+
+/// Co-occurrence of features within `weights.len()` tokens of each other inside a unit:
+/// a token at distance d (1-based) adds `weights[d - 1]`.  Symmetric (each pair counted from
+/// both sides, so the diagonal is doubled, as quanteda's `fcm()`) unless `ordered`, where
+/// cell (a, b) counts b following a.  Distances count every token, counted or not.
+pub fn cooc_window(
+    features: &[i64],
+    units: &[i64],
+    n: usize,
+    weights: &[f64],
+    ordered: bool,
+) -> Result<Csr> {
+    check(features, units, n)?;
+    if weights.is_empty() {
+        return Err(Error::invalid_argument("window", "must be >= 1"));
+    }
+    let (offs, pos) = postings(features, n);
+    let w = weights.len();
+    let len = features.len();
+    Ok(rows_parallel(n, |a, acc, touched| {
+        for &i in &pos[offs[a]..offs[a + 1]] {
+            let i = i as usize;
+            let u = units[i];
+            for d in 1..=w {
+                let j = i + d;
+                if j >= len || units[j] != u {
+                    break;
+                }
+                let b = features[j];
+                if b >= 0 {
+                    add(acc, touched, b as usize, weights[d - 1]);
+                }
+            }
+            if !ordered {
+                for d in 1..=w {
+                    if d > i || units[i - d] != u {
+                        break;
+                    }
+                    let b = features[i - d];
+                    if b >= 0 {
+                        add(acc, touched, b as usize, weights[d - 1]);
+                    }
+                }
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+#[allow(clippy::needless_range_loop)]
+mod tests {
+    use super::*;
+
+    fn dense(m: &Csr, n: usize) -> Vec<Vec<f64>> {
+        let mut out = vec![vec![0.0; n]; n];
+        for (r, row) in out.iter_mut().enumerate() {
+            for k in m.indptr[r] as usize..m.indptr[r + 1] as usize {
+                row[m.indices[k] as usize] = m.data[k];
+            }
+        }
+        out
+    }
+
+    /// The window example of quanteda's tests ("A D A C E A D F E B A C E D", window = 2)
+    /// against a brute-force count of every pair within the window, both directions.
+    #[test]
+    fn window_equals_brute_force() {
+        let toks = "A D A C E A D F E B A C E D";
+        let f: Vec<i64> = toks
+            .split(' ')
+            .map(|t| i64::from(t.as_bytes()[0] - b'A'))
+            .collect();
+        let u = vec![0i64; f.len()];
+        for (w, ordered) in [(2usize, false), (2, true), (3, false)] {
+            let m = dense(&cooc_window(&f, &u, 6, &vec![1.0; w], ordered).unwrap(), 6);
+            let mut want = vec![vec![0.0; 6]; 6];
+            for i in 0..f.len() {
+                for j in i + 1..f.len().min(i + w + 1) {
+                    want[f[i] as usize][f[j] as usize] += 1.0;
+                    if !ordered {
+                        want[f[j] as usize][f[i] as usize] += 1.0;
+                    }
+                }
+            }
+            assert_eq!(m, want, "window {w} ordered {ordered}");
+        }
+        // hand-checked cells: A-C within 2 tokens: (2,3), (10,11) and (3,5) -> 3
+        let m = dense(&cooc_window(&f, &u, 6, &[1.0, 1.0], false).unwrap(), 6);
+        assert_eq!(m[0][2], 3.0);
+        assert_eq!(m[0][0], 2.0); // A..A at distance 2 once, counted from both sides
+    }
+
+    #[test]
+    fn units_frequency_and_boolean_equal_brute_force() {
+        let f = vec![0, 1, 0, -1, 2, 1, 1, 0, 2, 2];
+        let u = vec![0, 0, 0, 0, 1, 1, 1, 2, 2, 2];
+        let n = 3;
+        for boolean in [false, true] {
+            let m = dense(&cooc_units(&f, &u, n, boolean).unwrap(), n);
+            let mut want = vec![vec![0.0; n]; n];
+            for unit in 0..3 {
+                let mut c = vec![0u32; n];
+                for (k, &x) in f.iter().enumerate() {
+                    if u[k] == unit && x >= 0 {
+                        c[x as usize] += 1;
+                    }
+                }
+                for a in 0..n {
+                    for b in 0..n {
+                        let (ca, cb) = (f64::from(c[a]), f64::from(c[b]));
+                        want[a][b] += match (a == b, boolean) {
+                            (true, true) => f64::from(u8::from(c[a] >= 2)),
+                            (true, false) => ca * (ca - 1.0) / 2.0,
+                            (false, true) => f64::from(u8::from(c[a] > 0 && c[b] > 0)),
+                            (false, false) => ca * cb,
+                        };
+                    }
+                }
+            }
+            assert_eq!(m, want, "boolean={boolean}");
+        }
+    }
+
+    #[test]
+    fn windows_stop_at_units_and_ordered_counts_followers() {
+        let f = vec![0, 1, 2, 0, 1];
+        let u = vec![0, 0, 0, 1, 1];
+        let m = dense(&cooc_window(&f, &u, 3, &[1.0, 0.5], true).unwrap(), 3);
+        assert_eq!(m[0], [0.0, 2.0, 0.5]); // 0->1 at d=1 twice; 0->2 at d=2 in unit 0
+        assert_eq!(m[1], [0.0, 0.0, 1.0]);
+        assert_eq!(m[2], [0.0, 0.0, 0.0]); // nothing follows 2 inside its unit
+        assert!(cooc_window(&f, &[1, 0, 0, 0, 0], 3, &[1.0], false).is_err());
+        assert!(cooc_units(&[5], &[0], 3, false).is_err());
+    }
+}

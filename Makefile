@@ -9,7 +9,7 @@ BENCH_DEPS := $(VENV)/.bench-deps-installed
 export PYO3_PYTHON := $(abspath $(PY))
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: all build demo test test-rust test-python lint bench bench-full clean
+.PHONY: all build demo test test-rust test-python lint bench bench-full clean chromium
 
 all: build
 
@@ -36,7 +36,14 @@ lint: $(DEPS)
 test-rust:
 	cargo test --quiet
 
-test-python: build
+# Debian's chromium for the report's browser tests (~15 s, 124 MB); when it cannot be installed
+# (not root, no apt-get) the browser tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  timeout 600 apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive timeout 900 apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
+	  || echo "chromium not installed: the browser tests will be skipped"
+
+test-python: build chromium
 	$(PY) -m mypy.stubtest qualcore._native --allowlist stubtest-allowlist.txt
 	$(PY) -m pytest -q
 

@@ -550,8 +550,7 @@ def test_coding_from_standard_input(capsys: pytest.CaptureFixture[str], monkeypa
 
 def test_registry_hook_for_later_subcommands(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     names = list(cli._COMMANDS)
-    assert names == ["read", "kwic", "code", "align", "cooc", "matrix", "saturation", "agreement"]
-    assert "convert" not in names and "report" not in names  # planned, not pretending to work
+    assert names == ["read", "kwic", "code", "align", "cooc", "matrix", "saturation", "agreement", "report", "convert"]
     monkeypatch.setattr(cli, "_COMMANDS", dict(cli._COMMANDS))
 
     def configure(p: object) -> None:
@@ -592,3 +591,125 @@ def test_python_m_qualcore_exit_codes() -> None:
     assert "Traceback" not in proc.stderr
     proc = _python_m("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("qualcore ")
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def test_report_from_a_coding_file_equals_qc_report(capsys: pytest.CaptureFixture[str], corpus: qc.Corpus,
+                                                    codebook: qc.Codebook, coding_file: str, cb_file: str,
+                                                    att_file: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    code, stdout, err = run(capsys, "report", DATA, "--codebook", cb_file, "--coding", coding_file, "--attributes",
+                            att_file, "--by", "group", "--interviewer", "Dan", "--title", "Study", "--quotes", "2",
+                            "-o", str(out))
+    assert code == 0, err
+    assert stdout == "" and "wrote the report" in err and str(out) in err
+    grouped = corpus.with_attributes(attributes())
+    want = qc.report(grouped, codebook, grouped.participants().autocode(codebook, unit="sentence"), by="group",
+                     title="Study", quotes=2)
+    assert out.read_text(encoding="utf-8") == want
+
+
+def test_report_auto_codes_sentences_and_writes_to_stdout(capsys: pytest.CaptureFixture[str], corpus: qc.Corpus,
+                                                          codebook: qc.Codebook, cb_file: str) -> None:
+    code, stdout, _ = run(capsys, "report", DATA, "--codebook", cb_file, "--interviewer", "Dan", "--participants-only",
+                          "--unit", "turn", "--level", "1", "--date", "2025-01-31", "-q", "-o", "-")
+    assert code == 0
+    coding = corpus.participants().autocode(codebook, unit="sentence")  # --code-unit defaults to sentence here
+    assert stdout == qc.report(corpus, codebook, coding, by=None, unit="turn", level=1, date="2025-01-31")
+
+
+def test_report_usage_and_analysis_errors(capsys: pytest.CaptureFixture[str], cb_file: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "report", DATA, "--codebook", cb_file)
+    assert code == 2 and "-o/--output" in err
+    code, _, err = run(capsys, "report", DATA, "--codebook", cb_file, "-o", str(tmp_path / "r.txt"))
+    assert code == 2 and "ending in .html" in err
+    code, _, err = run(capsys, "report", DATA, "-o", str(tmp_path / "r.html"))
+    assert code == 2 and "give --codebook FILE" in err
+    code, _, err = run(capsys, "report", DATA, "--codebook", cb_file, "--by", "group", "-o", str(tmp_path / "r.html"))
+    assert code == 1 and err.strip().endswith("--by group: no such attribute (attributes: []); give --attributes FILE "
+                                              "with that column")
+    code, _, err = run(capsys, "report", DATA, "--codebook", cb_file, "--label", "({region})", "-o",
+                       str(tmp_path / "r.html"))
+    assert code == 1 and "label" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["codebook.yml"]  # nothing written, not even half a file
+
+
+# ---------------------------------------------------------------------------------------------
+# convert
+
+
+def test_convert_transcripts_and_coding_to_qdpx_and_back(capsys: pytest.CaptureFixture[str], corpus: qc.Corpus,
+                                                         codebook: qc.Codebook, coding_file: str, cb_file: str,
+                                                         att_file: str, tmp_path: Path) -> None:
+    project_file = tmp_path / "study.qdpx"
+    code, _, err = run(capsys, "convert", DATA, "--codebook", cb_file, "--coding", coding_file, "--attributes",
+                       att_file, "--interviewer", "Dan", "-o", str(project_file))
+    assert code == 0, err
+    coding = corpus.participants().autocode(codebook, unit="sentence")
+    project = qc.read_qdpx(project_file)
+    assert project.codebook == codebook
+    assert project.corpus.texts == corpus.texts and project.corpus.interviewers == {"Dan"}
+    keys = ["doc_id", "start", "end", "code", "coder"]
+    assert project.coding.to_frame()[keys].values.tolist() == coding.to_frame()[keys].values.tolist()
+    assert project.corpus.documents["group"].tolist() == list(GROUPS.values())
+
+    back = tmp_path / "coding.csv"
+    code, _, err = run(capsys, "convert", str(project_file), "-o", str(back))
+    assert code == 0 and f"wrote {len(coding)} codings to {back}" in err
+    got = pd.read_csv(back, keep_default_na=False)
+    assert got[keys].values.tolist() == coding.to_frame()[keys].values.tolist()
+    assert got["text"].tolist() == coding.frame["text"].tolist()
+
+    code, out, _ = run(capsys, "convert", str(project_file), "--table", "summary", "--by", "group", "-o", "-")
+    assert code == 0
+    want = corpus.with_attributes(attributes()).summary(by="group")
+    assert read_csv(out, index_col="group")[["documents", "participants", "turns", "words"]].values.tolist() == \
+        want[["documents", "participants", "turns", "words"]].values.tolist()
+
+
+def test_convert_codebooks_to_and_from_qdc(capsys: pytest.CaptureFixture[str], codebook: qc.Codebook, cb_file: str,
+                                           tmp_path: Path) -> None:
+    qdc = tmp_path / "codebook.qdc"
+    code, _, err = run(capsys, "convert", cb_file, "-o", str(qdc))
+    assert code == 0 and "patterns of 3 code(s) are left out" in err
+    assert qc.read_qdc(qdc).paths == codebook.paths
+    yml = tmp_path / "back.yml"
+    code, _, _ = run(capsys, "convert", str(qdc), "-o", str(yml))
+    assert code == 0 and qc.Codebook.read_yaml(yml).paths == codebook.paths
+    code, out, _ = run(capsys, "convert", str(qdc), "-o", "-")
+    assert code == 0 and out == yml.read_text(encoding="utf-8")
+    # codebook files among themselves keep the patterns
+    csv, js = tmp_path / "cb.csv", tmp_path / "cb.json"
+    assert run(capsys, "convert", cb_file, "-o", str(csv))[0] == 0
+    assert run(capsys, "convert", str(csv), "-o", str(js))[0] == 0
+    assert qc.Codebook.read_csv(csv) == codebook and qc.Codebook.read_json(js) == codebook
+    # a .qdc serves as --codebook anywhere
+    code, out, _ = run(capsys, "matrix", DATA, "--codebook", str(qdc), "--coding", str(_coding_csv(tmp_path, codebook)),
+                       "-o", "-")
+    assert code == 0 and read_csv(out)["code"].tolist() == codebook.paths
+
+
+def _coding_csv(tmp_path: Path, codebook: qc.Codebook) -> Path:
+    path = tmp_path / "coding.csv"
+    qc.read_transcripts(DATA).autocode(codebook, unit="sentence").frame.to_csv(path, index=False)
+    return path
+
+
+def test_convert_qdpx_codebook_and_usage_errors(capsys: pytest.CaptureFixture[str], corpus: qc.Corpus,
+                                                codebook: qc.Codebook, att_file: str, tmp_path: Path) -> None:
+    project_file = tmp_path / "p.qdpx"
+    qc.write_qdpx(corpus, codebook, corpus.autocode(codebook), project_file)
+    code, _, _ = run(capsys, "convert", str(project_file), "-o", str(tmp_path / "cb.qdc"))
+    assert code == 0 and qc.read_qdc(tmp_path / "cb.qdc").paths == codebook.paths
+    code, _, err = run(capsys, "convert", DATA, "-o", str(tmp_path / "x.csv"))
+    assert code == 2 and "what to convert" in err
+    code, _, err = run(capsys, "convert", str(project_file), "--attributes", att_file, "-o", str(tmp_path / "x.csv"))
+    assert code == 2 and "apply to transcripts" in err
+    code, _, err = run(capsys, "convert", str(project_file), "-o", str(tmp_path / "again.qdpx"))
+    assert code == 2
+    code, _, err = run(capsys, "convert", str(tmp_path / "missing.qdpx"), "-o", "-")
+    assert code == 1 and "no such file" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.qdc", "p.qdpx", "participants.csv"]

@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import qualcore as qc
 from qualcore import Code, Codebook
 from qualcore.errors import CodebookError, DictionaryError, QualcoreError
 

@@ -24,6 +24,7 @@ MODULES = [
     "qualcore._thematic",
     "qualcore._tables",
     "qualcore._attributes",
+    "qualcore._report",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

@@ -20,6 +20,7 @@ from ._coding import Coding, code_matrix, saturation
 from ._corpus import DEFAULT_LABEL_PATTERN, TURN_SEPARATOR, Corpus, Document, read_transcripts
 from ._kwic import KwicFrame
 from ._refi import Project, read_qdc, read_qdpx, write_qdc, write_qdpx
+from ._report import report
 from ._terms import Dfm, Fcm
 from ._thematic import thematic_map, to_dot, write_gexf, write_graphml
 from ._tokens import Tokens
@@ -71,6 +72,7 @@ __all__ = [
     "Dfm",
     "Fcm",
     "Project",
+    "report",
     "read_qdc",
     "read_qdpx",
     "write_qdc",

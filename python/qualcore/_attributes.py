@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ._tables import _cell_str, read_raw
-from .errors import ArgumentError, CorpusError, QualcoreError, UnknownDocumentError
+from .errors import ArgumentError, CorpusError, UnknownDocumentError
 
 if TYPE_CHECKING:
     from ._corpus import Corpus

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ._codebook import PATH_SEPARATOR, Code, Codebook
+from ._codebook import Code, Codebook
 from ._util import nullable_turn, threads_arg
 from .errors import ArgumentError, CodingError
 

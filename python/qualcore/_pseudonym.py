@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._util import threads_arg
+from ._util import atomic_write, threads_arg
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -104,22 +103,19 @@ def write_texts(corpus: Corpus, folder: str | os.PathLike[str], overwrite: bool 
                 suffix: str = ".txt") -> list[Path]:
     """See :meth:`Corpus.write_texts`."""
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / f"{d}{suffix}" for d in corpus.doc_ids]
-    bad = [str(p) for p in paths if p.name != Path(p.name).name or os.sep in Path(p.name).stem or p.name.startswith(".")]
+    names = [f"{d}{suffix}" for d in corpus.doc_ids]
+    # Each file must land directly in `folder`: no separators ("../x", "a/b"), no hidden or
+    # special names, no NUL.  (Checked on the name itself: `out / "../x.txt"` has the harmless
+    # looking `.name` "x.txt" but is outside the folder.)
+    seps = {"/", "\\", "\0"} | ({os.sep} | ({os.altsep} if os.altsep else set()))
+    bad = [n for n in names if not n or n.startswith(".") or any(s in n for s in seps)]
     if bad:
-        raise ArgumentError(f"document ids that are not plain file names: {bad[:5]}")
+        raise ArgumentError(f"document ids that are not plain file names (with suffix {suffix!r}): {bad[:5]}")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / n for n in names]
     existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
         raise FileExistsError(f"{len(existing)} file(s) exist already (pass overwrite=True): {existing[:5]}")
     for p, text in zip(paths, corpus._native.texts()):
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=out)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, p)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(p, lambda fh, text=text: fh.write(text.encode("utf-8", "surrogatepass")))
     return paths

@@ -32,7 +32,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -49,11 +48,11 @@ import pandas as pd
 from ._codebook import PATH_SEPARATOR, Code, Codebook
 from ._coding import Coding
 from ._corpus import DEFAULT_LABEL_PATTERN, Corpus
-from ._util import threads_arg
+from ._util import atomic_write, threads_arg
 from .errors import ArgumentError, RefiError
 
 if TYPE_CHECKING:
-    from lxml import etree as _etree
+    pass
 
 __all__ = ["Project", "read_qdc", "read_qdpx", "write_qdc", "write_qdpx"]
 
@@ -380,26 +379,13 @@ def _check_valid(data: bytes, ns: str) -> None:
 
 
 def _atomic_write(path: Path, data: bytes | None = None, writer: Any = None) -> None:
-    path = Path(path)
-    if path.is_dir():
-        raise RefiError(f"{path}: is a folder; give a file name")
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise RefiError(f"{path}: the folder {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if data is not None:
-                fh.write(data)
-            else:
-                writer(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    def write(fh: Any) -> None:
+        if data is not None:
+            fh.write(data)
+        else:
+            writer(fh)
+
+    atomic_write(path, write, error=RefiError)
 
 
 # ---------------------------------------------------------------------------------------- zip

@@ -34,7 +34,6 @@ from ._util import threads_arg
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
-    from scipy import sparse as sp
 
     from ._tokens import Tokens
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ._codebook import Codebook
+from ._util import atomic_write
 from .errors import ArgumentError
 
 if TYPE_CHECKING:
@@ -228,22 +228,11 @@ def _radial_layout(graph: Any) -> dict[Any, tuple[float, float]]:
 
 
 def _atomic(path: str | os.PathLike[str] | IO[Any], write: Callable[[Any], None], binary: bool) -> None:
-    """Writes through ``write`` to a temporary file beside ``path`` that replaces it at the
-    end (nothing is left half-written); a file object is written directly."""
+    """Writes through ``write`` to ``path`` atomically; a file object is written directly."""
     if hasattr(path, "write"):
         write(path)
         return
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
-    try:
-        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as fh:
-            write(fh)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, write, binary=binary)
 
 
 def _with_edge_ids(graph: Any) -> Any:

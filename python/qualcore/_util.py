@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,3 +40,34 @@ def nullable_turn(turn: np.ndarray) -> pd.arrays.IntegerArray:
 def categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     """A categorical column from integer codes (no Python string per row)."""
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(categories, dtype=object))
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Any], None], *, binary: bool = True,
+                 newline: str | None = "\n", error: type[Exception] = ArgumentError) -> None:
+    """Writes through ``write(fh)`` to a temporary file beside ``path`` that replaces it at
+    the end, so a failed write leaves the old file (or nothing) in place.  The new file gets
+    the old file's permissions, or those of an ordinary new file (0666 less the umask; the
+    temporary file's private mode is not kept).  ``error`` is raised, naming the path, when
+    ``path`` is a folder or its folder does not exist.  The one place qualcore writes files."""
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        raise error(f"{target}: is a folder; give a file name")
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise error(f"{target}: the folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=folder)
+    try:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)) as fh:
+            write(fh)
+        try:
+            mode = os.stat(target).st_mode & 0o777
+        except OSError:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -9,6 +9,14 @@ function of the same name, and writes one table::
     qualcore code transcripts/ --codebook codebook.yml --unit sentence -o coding.csv
     qualcore matrix transcripts/ --coding coding.csv --attributes participants.csv --by group
     qualcore cooc transcripts/ --codebook codebook.yml --unit turn --measure jaccard -o - | ...
+    qualcore report transcripts/ --codebook codebook.yml --coding coding.csv --attributes participants.csv \
+        --by group -o report.html
+    qualcore convert transcripts/ --codebook codebook.yml --coding coding.csv --attributes participants.csv -o study.qdpx
+    qualcore convert study.qdpx -o coding.csv        # or --table summary; -o codebook.qdc
+    qualcore convert codebook.yml -o codebook.qdc    # and back: convert codebook.qdc -o codebook.yml
+
+``report`` writes one self-contained HTML page (:func:`qualcore.report`) and ``convert`` writes
+REFI-QDA files or codebooks by the extension of ``-o``; the others write tables.
 
 Output: with no ``-o``, a readable table on the terminal; ``-o FILE`` writes CSV, TSV, Parquet
 (needs pyarrow) or JSON Lines by the file's extension (or ``--format``), to a temporary file
@@ -24,8 +32,7 @@ options, reported by argparse with the usage line).
 Threads: ``--threads N`` on any subcommand, else the environment variable
 ``QUALCORE_THREADS`` (:data:`qualcore.THREADS_ENV`), else every core.
 
-Adding a subcommand (``convert`` and ``report`` are planned and deliberately not registered
-yet): write ``_configure_<name>(parser)``, which adds the subcommand's arguments (reuse
+Adding a subcommand: write ``_configure_<name>(parser)``, which adds the subcommand's arguments (reuse
 :func:`_add_corpus_arguments`, :func:`_add_output_arguments`, :func:`_add_coding_arguments`,
 :func:`_add_autocode_arguments`), and ``_run_<name>(args, ctx) -> int``, which checks its
 usage first (:func:`_resolve_output`, :func:`_prepare_coding`), then uses :func:`_load_corpus`,
@@ -52,7 +59,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -62,7 +68,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._util import THREADS_ENV
+from ._util import THREADS_ENV, atomic_write
 from .errors import QualcoreError, TranscriptDecodeError, TranscriptError, TranscriptFormatError
 
 if TYPE_CHECKING:
@@ -87,8 +93,9 @@ TABLE_EXTENSIONS = {
     ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl",
 }
 #: Codebook readers by file extension (``--codebook-format`` overrides).
-CODEBOOK_EXTENSIONS = {".csv": "csv", ".json": "json", ".yml": "yaml", ".yaml": "yaml", ".cat": "wordstat", ".dic": "liwc"}
-CODEBOOK_FORMATS = ("csv", "json", "yaml", "quanteda", "wordstat", "liwc")
+CODEBOOK_EXTENSIONS = {".csv": "csv", ".json": "json", ".yml": "yaml", ".yaml": "yaml", ".cat": "wordstat", ".dic": "liwc",
+                       ".qdc": "qdc"}
+CODEBOOK_FORMATS = ("csv", "json", "yaml", "quanteda", "wordstat", "liwc", "qdc")
 LIST_SEPARATOR = "; "
 
 # Errors that concern one transcript file: `read` (and --skip-bad-files) set such files aside.
@@ -317,8 +324,9 @@ def _add_corpus_arguments(p: argparse.ArgumentParser, inputs: bool = True) -> No
     g = p.add_argument_group("reading transcripts")
     g.add_argument("--glob", default="*.txt", metavar="PATTERN",
                    help="which files of a folder to read (default: %(default)s)")
-    g.add_argument("--input-format", choices=("text", "vtt", "srt"), default=None,
-                   help="format of every transcript (default: by extension; .vtt, .srt, else text)")
+    g.add_argument("--input-format", choices=("text", "vtt", "srt", "docx", "csv", "tsv", "xlsx", "json", "jsonl"),
+                   default=None, help="format of every transcript (default: by extension: .vtt, .srt, .docx, .csv, "
+                   ".tsv, .xlsx, .json, .jsonl, else text)")
     g.add_argument("--label-pattern", metavar="REGEX", default=None,
                    help="speaker-label regex with a group named 'speaker' (default: qualcore.DEFAULT_LABEL_PATTERN)")
     g.add_argument("--interviewer", action="append", default=[], metavar="NAME",
@@ -408,14 +416,12 @@ def _load_corpus(args: argparse.Namespace, ctx: Context, keep_going: bool | None
     kw = {"label_pattern": args.label_pattern, "format": args.input_format, "interviewer": list(args.interviewer),
           "speaker_map": dict(args.rename_speaker) or None, "threads": args.threads}
     with ctx.step(f"reading {len(files):,} transcript file(s)"):
-        try:
-            corpus = read_transcripts(files, **kw)
-            failures: list[tuple[str, str]] = []
-        except _PER_FILE_ERRORS:
-            if not keep_going:
-                raise
-            good, failures = _sort_out_files(files, kw)
-            corpus = read_transcripts(good, **kw)
+        failures: list[tuple[str, str]] = []
+        if keep_going:
+            corpus, table = read_transcripts(files, errors="collect", progress=False if ctx.quiet else None, **kw)
+            failures = list(zip(table["file"].tolist(), table["message"].tolist()))
+        else:
+            corpus = read_transcripts(files, progress=False if ctx.quiet else None, **kw)
     for f, problem in failures:
         ctx.warn(f"set aside {problem if f in problem else f'{f}: {problem}'}")
     unknown = sorted(set(args.interviewer) - set(corpus.speakers))
@@ -424,30 +430,6 @@ def _load_corpus(args: argparse.Namespace, ctx: Context, keep_going: bool | None
     if args.attributes is not None:
         corpus = _join_attributes(corpus, args, ctx)
     return corpus, failures
-
-
-def _sort_out_files(files: list[str], kw: dict[str, Any]) -> tuple[list[str], list[tuple[str, str]]]:
-    """Splits ``files`` into those that read and those that fail (with the reason), by halving
-    the failing groups: a few bad files among thousands cost a few dozen reads."""
-    from ._corpus import read_transcripts
-
-    good: list[str] = []
-    bad: list[tuple[str, str]] = []
-
-    def probe(chunk: list[str]) -> None:
-        try:
-            read_transcripts(chunk, **kw)
-            good.extend(chunk)
-        except _PER_FILE_ERRORS as e:
-            if len(chunk) == 1:
-                bad.append((chunk[0], _message(e)))
-                return
-            mid = len(chunk) // 2
-            probe(chunk[:mid])
-            probe(chunk[mid:])
-
-    probe(files)
-    return good, bad
 
 
 def _join_attributes(corpus: Corpus, args: argparse.Namespace, ctx: Context) -> Corpus:
@@ -532,6 +514,10 @@ def _load_codebook(path: str, fmt: str | None, option: str = "--codebook") -> Co
             return Codebook.read_json(Path(path))
         if fmt in ("yaml", "quanteda"):
             return Codebook.read_yaml(Path(path))
+        if fmt == "qdc":
+            from ._refi import read_qdc
+
+            return read_qdc(path)
         return Codebook.read_dictionary(Path(path), format=fmt)
     except (QualcoreError, ImportError) as e:
         raise CommandError(_where(f"{option} {path}", path, e)) from e
@@ -672,23 +658,12 @@ def _write_table(df: pd.DataFrame, out: _Output, ctx: Context, kind: str = "rows
             _write_text(df, out.format, sys.stdout)
         sys.stdout.flush()
         return
-    target = Path(out.path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        if out.format == "parquet":
-            os.close(fd)
-            df.to_parquet(tmp, index=False)
-        else:
-            with open(fd, "w", encoding="utf-8", newline="") as f:
-                if out.format == "table":
-                    f.write((render or _render_table)(df, None))
-                else:
-                    _write_text(df, out.format, f)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    if out.format == "parquet":
+        atomic_write(out.path, lambda fh: df.to_parquet(fh, index=False))
+    elif out.format == "table":
+        atomic_write(out.path, lambda fh: fh.write((render or _render_table)(df, None)), binary=False, newline="")
+    else:
+        atomic_write(out.path, lambda fh: _write_text(df, out.format, fh), binary=False, newline="")
     ctx.info(f"wrote {len(df):,} {kind} to {out.path}")
 
 
@@ -1082,6 +1057,253 @@ def _run_agreement(args: argparse.Namespace, ctx: Context) -> int:
     return EXIT_OK
 
 
+def _configure_report(p: argparse.ArgumentParser) -> None:
+    _add_corpus_arguments(p)
+    _add_coding_arguments(p)
+    p.set_defaults(code_unit="sentence")  # quotes are sentences, not single matched words
+    g = p.add_argument_group("report")
+    g.add_argument("--by", default=None, metavar="ATTRIBUTE",
+                   help="group the tables by this attribute (from --attributes; default: the corpus as one group)")
+    g.add_argument("--unit", choices=("overlap", "sentence", "turn", "document", "case"), default="sentence",
+                   help="where two codes co-occur, for the heatmap and the thematic map (default: %(default)s)")
+    g.add_argument("--level", type=_positive_int, default=None, metavar="K", help="roll codes up to level K of the codebook")
+    g.add_argument("--quotes", type=_non_negative_int, default=3, metavar="N",
+                   help="quotes per code, from different participants first (default: %(default)s; 0 = none)")
+    g.add_argument("--label", default=None, metavar="FORMAT",
+                   help="quote labels as a format over the coding columns, e.g. '({group} {doc_id})' "
+                        "(default: '({BY} {doc_id})', or '({doc_id})' without --by)")
+    g.add_argument("--title", default=None, help="the report's title (default: 'Qualitative analysis report')")
+    g.add_argument("--date", default=None, metavar="TEXT",
+                   help="a date (any text) shown under the title; nothing else in the page depends on the time")
+    o = p.add_argument_group("output")
+    o.add_argument("-o", "--output", metavar="PATH", required=True,
+                   help="the HTML file to write (.html, .htm; '-' = standard output)")
+    o.add_argument("-q", "--quiet", action="store_true", help="no progress or information messages")
+
+
+def _html_target(dest: str) -> str | None:
+    """The checked path of an HTML output (None: standard output)."""
+    if dest == "-":
+        return None
+    ext = Path(dest).suffix.lower()
+    if ext not in (".html", ".htm"):
+        raise UsageError(f"-o {dest}: the report is an HTML file; give a name ending in .html (or '-' for standard output)")
+    _check_target(dest)
+    return dest
+
+
+def _check_target(dest: str) -> None:
+    target = Path(dest)
+    if target.is_dir():
+        raise CommandError(f"-o {dest}: is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise CommandError(f"-o {dest}: no such folder {str(target.parent)!r}")
+
+
+def _run_report(args: argparse.Namespace, ctx: Context) -> int:
+    from ._report import report
+
+    target = _html_target(args.output)
+    if args.codebook is None:
+        raise UsageError("give --codebook FILE (the code tree of the report), with --coding FILE for a coding table "
+                         "(else the transcripts are auto-coded with the codebook's patterns)")
+    codebook = _prepare_coding(args)
+    assert codebook is not None
+    corpus, _ = _load_corpus(args, ctx)
+    if args.by is not None and args.by not in corpus.documents.columns:
+        hint = "" if args.attributes else "; give --attributes FILE with that column"
+        raise CommandError(f"--by {args.by}: no such attribute (attributes: {list(corpus.attributes.columns)}){hint}")
+    coding = _load_coding(args, corpus, ctx, codebook)
+    with ctx.step("drawing the report"):
+        page = report(corpus, codebook, coding, target, by=args.by, unit=args.unit, quotes=args.quotes,
+                      title=args.title, level=args.level, label=args.label, date=args.date)
+    if target is None:
+        sys.stdout.write(page)
+        sys.stdout.flush()
+    else:
+        ctx.info(f"wrote the report ({len(page.encode('utf-8')) / 1024:,.0f} KB) to {target}")
+    return EXIT_OK
+
+
+#: Codebook files ``convert`` writes, by extension.
+CODEBOOK_WRITERS = {".yml": "yaml", ".yaml": "yaml", ".json": "json", ".csv": "csv", ".qdc": "qdc"}
+#: Tables ``convert`` writes from a .qdpx (``--table``).
+PROJECT_TABLES = ("coding", "summary", "documents", "codebook", "sources", "problems", "warnings")
+
+
+def _configure_convert(p: argparse.ArgumentParser) -> None:
+    _add_corpus_arguments(p)
+    g = p.add_argument_group("convert")
+    _add_codebook_arguments(g)
+    g.add_argument("--coding", metavar="FILE", default=None,
+                   help="transcripts -> .qdpx: a coding table (doc_id, start, end, code, coder, memo) to include")
+    g.add_argument("--coder-column", default=None, metavar="NAME",
+                   help="the coding table's coder column (default: 'coder' when present)")
+    g.add_argument("--name", default=None, help="transcripts -> .qdpx: the project's name (default: the file name)")
+    g.add_argument("--group-set", dest="group_sets", action="append", default=None, metavar="ATTRIBUTE",
+                   help="transcripts -> .qdpx: one set of documents per value of this attribute (repeatable; "
+                        "default: group)")
+    g.add_argument("--table", choices=PROJECT_TABLES, default="coding",
+                   help=".qdpx -> table: which table to write (default: %(default)s)")
+    g.add_argument("--by", default=None, metavar="ATTRIBUTE", help=".qdpx -> table: with --table summary, per group")
+    g.add_argument("--positions", choices=("auto", "codepoints", "utf16"), default="auto",
+                   help=".qdpx -> table: how the file counts text positions (default: %(default)s, decided per source)")
+    g.add_argument("--bad-selections", choices=("raise", "collect"), default="raise",
+                   help=".qdpx -> table: selections that cannot be placed stop the run, or are left out and listed "
+                        "with --table problems (default: %(default)s)")
+    g.add_argument("--no-validate", action="store_true", help="do not check .qdpx/.qdc files against the REFI-QDA schema")
+    _add_output_arguments(p)
+
+
+def _run_convert(args: argparse.Namespace, ctx: Context) -> int:
+    inputs, dest = list(args.inputs), args.output
+    dest_ext = "" if dest in (None, "-") else Path(dest).suffix.lower()
+    single = inputs[0] if len(inputs) == 1 and not any(ch in inputs[0] for ch in "*?[") else None
+    in_ext = Path(single).suffix.lower() if single is not None and not os.path.isdir(single) else ""
+    if dest_ext == ".qdpx":
+        if in_ext in (".qdpx", ".qdc"):
+            raise UsageError(f"{single}: a .qdpx is made from transcripts (with --codebook, --coding, --attributes)")
+        return _convert_to_qdpx(args, ctx, dest)
+    if in_ext in (".qdpx", ".qde"):
+        assert single is not None
+        return _convert_from_qdpx(args, ctx, single)
+    if single is not None and (in_ext == ".qdc" or (in_ext in CODEBOOK_EXTENSIONS and dest_ext in CODEBOOK_WRITERS)):
+        return _convert_codebook(args, ctx, single)
+    raise UsageError("what to convert: transcripts with -o PROJECT.qdpx (and --codebook, --coding, --attributes); "
+                     "a .qdpx with -o TABLE (--table coding, summary …) or -o CODEBOOK (.qdc, .yml, .json); "
+                     "a codebook file with -o CODEBOOK.qdc, or a .qdc with -o CODEBOOK (.yml, .json, .csv)")
+
+
+def _convert_to_qdpx(args: argparse.Namespace, ctx: Context, dest: str) -> int:
+    from ._codebook import Codebook
+    from ._refi import write_qdpx
+
+    _check_target(dest)
+    for option in ("table", "by"):
+        if getattr(args, option) != {"table": "coding", "by": None}[option]:
+            raise UsageError(f"--{option} applies when reading a .qdpx, not when writing one")
+    codebook = _load_codebook(args.codebook, args.codebook_format) if args.codebook else None
+    corpus, _ = _load_corpus(args, ctx)
+    coding = _load_coding(args, corpus, ctx, codebook) if args.coding is not None else None
+    if codebook is None:
+        codebook = coding.codebook if coding is not None else Codebook([])
+    with ctx.step(f"writing {len(corpus):,} documents to {dest}"):
+        write_qdpx(corpus, codebook, coding, dest, name=args.name,
+                   group_sets=args.group_sets if args.group_sets is not None else "group")
+    ctx.info(f"wrote {len(corpus):,} documents, {len(codebook):,} codes and {len(coding or ()):,} codings to {dest}")
+    return EXIT_OK
+
+
+def _convert_from_qdpx(args: argparse.Namespace, ctx: Context, path: str) -> int:
+    from ._refi import read_qdpx
+
+    if args.attributes is not None or args.coding is not None or args.codebook is not None:
+        raise UsageError("--attributes, --coding and --codebook apply to transcripts -> .qdpx; a .qdpx holds its own")
+    with ctx.step(f"reading {path}"):
+        project = read_qdpx(path, positions=args.positions, validate=not args.no_validate,
+                            speaker_labels=args.label_pattern or True, errors=args.bad_selections)
+    for w in project.warnings:
+        ctx.warn(f"{path}: {w}")
+    corpus = project.corpus
+    if args.rename_speaker:
+        corpus = corpus.rename_speakers(dict(args.rename_speaker))
+    if args.interviewer:
+        corpus = corpus._replace(interviewers=set(corpus.interviewers) | set(args.interviewer))
+    ctx.info(f"{path}: {len(corpus):,} documents, {len(project.codebook):,} codes, {len(project.coding):,} codings")
+    dest_ext = "" if args.output in (None, "-") else Path(args.output).suffix.lower()
+    if dest_ext in CODEBOOK_WRITERS and dest_ext != ".csv":
+        _write_codebook(project.codebook, args.output, ctx)
+        return EXIT_OK
+    if args.by is not None and args.table != "summary":
+        raise UsageError("--by applies to --table summary")
+    out = _resolve_output(args)
+    tables: dict[str, Callable[[], pd.DataFrame]] = {
+        "coding": lambda: project.coding.frame if len(corpus) else project.coding.to_frame(),
+        "summary": lambda: corpus.summary(by=args.by),
+        "documents": lambda: corpus.documents,
+        "codebook": lambda: _codebook_frame(project.codebook),
+        "sources": lambda: project.sources,
+        "problems": lambda: project.problems,
+        "warnings": lambda: pd.DataFrame({"warning": project.warnings}, dtype=object),
+    }
+    try:
+        table = tables[args.table]()
+    except QualcoreError as e:
+        raise CommandError(f"--by {args.by}: {_message(e)}") from e
+    _write_table(table, out, ctx, kind="codings" if args.table == "coding" else "rows")
+    return EXIT_OK
+
+
+def _codebook_frame(codebook: Codebook) -> pd.DataFrame:
+    """A codebook as the CSV table ``Codebook.read_csv`` reads back: path, description, colour,
+    patterns (joined by ``"; "``)."""
+    f = codebook.to_frame()
+    return pd.DataFrame({"path": f["path"], "description": f["description"],
+                         "colour": f["colour"].map(lambda c: "" if c is None else c),
+                         "patterns": f["patterns"].map(LIST_SEPARATOR.join)})
+
+
+def _write_codebook(codebook: Codebook, dest: str | None, ctx: Context) -> None:
+    """A codebook to ``dest`` by its extension (``.qdc``, ``.yml``, ``.json``, ``.csv``);
+    ``-`` writes YAML to standard output, None a table on the terminal.  What the format
+    cannot hold (patterns in .qdc, sets outside .qdc) is named in a warning."""
+    from ._refi import write_qdc
+
+    if dest is None:
+        sys.stdout.write(_render_table(_codebook_frame(codebook), None))
+        return
+    fmt = "yaml" if dest == "-" else CODEBOOK_WRITERS.get(Path(dest).suffix.lower())
+    if fmt is None:
+        raise UsageError(f"-o {dest}: cannot tell the codebook format from the extension; use one of "
+                         f"{sorted(CODEBOOK_WRITERS)} (or '-' for YAML on standard output)")
+    n_patterns = sum(1 for c in codebook if c.patterns)
+    if fmt == "qdc" and n_patterns:
+        ctx.warn(f"REFI-QDA .qdc has no place for auto-coding patterns: the patterns of {n_patterns} code(s) are "
+                 "left out (keep the codebook file, or a .qdpx, for them)")
+    if fmt != "qdc" and codebook.sets:
+        ctx.warn(f"{fmt} codebooks have no place for code sets: {len(codebook.sets)} set(s) left out (.qdc keeps them)")
+    if fmt == "qdc":
+        _check_target(dest)
+        write_qdc(codebook, dest)
+    else:
+        if fmt == "yaml":
+            text = codebook.to_yaml()
+        elif fmt == "json":
+            text = codebook.to_json() + "\n"
+        else:
+            text = _codebook_frame(codebook).to_csv(index=False, lineterminator="\n")
+        if dest == "-":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        _check_target(dest)
+        _atomic_text(dest, text)
+    ctx.info(f"wrote {len(codebook):,} codes to {dest}")
+
+
+def _atomic_text(dest: str, text: str) -> None:
+    atomic_write(dest, lambda fh: fh.write(text), binary=False, newline="")
+
+
+def _convert_codebook(args: argparse.Namespace, ctx: Context, path: str) -> int:
+    from ._refi import read_qdc
+
+    if args.coding is not None or args.attributes is not None:
+        raise UsageError("--coding and --attributes apply to transcripts -> .qdpx, not to a codebook")
+    if Path(path).suffix.lower() == ".qdc":
+        if not os.path.isfile(path):
+            raise CommandError(f"{path}: no such file" if not os.path.exists(path) else f"{path}: not a file")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            codebook = read_qdc(path, validate=not args.no_validate)
+        for w in caught:
+            ctx.warn(f"{path}: {w.message}")
+    else:
+        codebook = _load_codebook(path, args.codebook_format, option="codebook")  # any readable codebook
+    _write_codebook(codebook, args.output, ctx)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
@@ -1138,9 +1360,7 @@ def _threads_env(threads: int | None) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Subcommand registry.  Planned, not registered yet: `convert` (transcripts and codings to and
-# from REFI-QDA .qdpx/.qdc) and `report` (the self-contained HTML report); see the module
-# docstring for how to add them.
+# Subcommand registry; see the module docstring for how to add one.
 
 _USAGE = "%(prog)s [options] INPUT [INPUT ...]"
 _CODING_USAGE = "%(prog)s (--coding FILE | --codebook FILE) [options] INPUT [INPUT ...]"
@@ -1171,3 +1391,19 @@ register(Command("saturation", "new codes per interview and the cumulative count
 register(Command("agreement", "inter-coder agreement of a coding table with a coder column", _configure_agreement,
                  _run_agreement, "Inter-coder agreement (qualcore.agreement) of a coding table with a coder column.",
                  "%(prog)s --coding FILE [options] INPUT [INPUT ...]"))
+register(Command("report", "the analysis report: one self-contained HTML page", _configure_report, _run_report,
+                 "Writes the analysis report (qualcore.report): corpus summary and participants per code by group,\n"
+                 "co-occurrence heatmap, thematic map, saturation curve and quotes per code with their labels, as\n"
+                 "one HTML file that opens offline (inline figures and styles; tables sort on a click).",
+                 "%(prog)s --codebook FILE [--coding FILE] [options] -o REPORT.html INPUT [INPUT ...]"))
+register(Command("convert", "transcripts and codings to and from REFI-QDA (.qdpx, .qdc) and codebook files",
+                 _configure_convert, _run_convert,
+                 "Converts by the inputs and the extension of -o:\n"
+                 "  transcripts (+ --codebook, --coding, --attributes) -o PROJECT.qdpx   a REFI-QDA project\n"
+                 "  PROJECT.qdpx -o TABLE (--table coding|summary|documents|codebook|sources|problems|warnings)\n"
+                 "  PROJECT.qdpx -o CODEBOOK.qdc|.yml|.json                            its codebook\n"
+                 "  CODEBOOK.yml|.json|.csv|.cat|.dic -o CODEBOOK.qdc, and CODEBOOK.qdc -o CODEBOOK.yml|.json|.csv\n"
+                 "NVivo, ATLAS.ti, MAXQDA and QualCoder read and write .qdpx/.qdc (REFI-QDA 1.0).",
+                 "%(prog)s INPUT [INPUT ...] -o PROJECT.qdpx [--codebook FILE] [--coding FILE] [--attributes FILE]\n"
+                 "       %(prog)s PROJECT.qdpx [-o TABLE | -o CODEBOOK] [--table NAME]\n"
+                 "       %(prog)s CODEBOOK -o CODEBOOK"))

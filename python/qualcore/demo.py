@@ -3,7 +3,12 @@
 Reads the PDPilot interviews, prints a corpus summary (documents, turns and words per speaker),
 keyword-in-context lines for a few terms in the participants' words, and a small dictionary
 auto-coding of the participants' words (participants per code, saturation), and writes each as
-CSV files to ``--out`` (default ``demo-output``).
+CSV files to ``--out`` (default ``demo-output``).  Ends by writing the analysis report
+(``report.html``, :func:`qualcore.report`) and printing where it is.
+
+PDPilot publishes no participant attributes, so the report groups the interviews by *wave*, a
+grouping made from the interview order only (the first four interviews, then the last three),
+to show how the tables compare groups; it says nothing about the participants.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ CODEBOOK = {
     "Power": {"Institutions": ["company", "team*", "organi?ation*", "client*"]},
 }
 
+#: The report's grouping: interview waves by interview order (PDPilot has no participant attributes).
+WAVES = {"P1": "P1-P4", "P2": "P1-P4", "P3": "P1-P4", "P4": "P1-P4", "P5": "P5-P7", "P6": "P5-P7", "P7": "P5-P7"}
+
 
 def summary(corpus: qc.Corpus) -> pd.DataFrame:
     """Turns, words and documents per speaker (the participant-characteristics view)."""
@@ -56,7 +64,8 @@ def summary(corpus: qc.Corpus) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qualcore.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="demo-output", help="folder for the CSV files (default: demo-output)")
+    parser.add_argument("--out", default="demo-output",
+                        help="folder for the CSV files and report.html (default: demo-output)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -96,7 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     matrix.to_csv(out / "code_matrix.csv")
     sat.to_csv(out / "saturation.csv", index=False)
     files = ", ".join(f.name for f in sorted(out.glob("*.csv")))
-    print(f"Wrote {files} to {out}/ in {time.perf_counter() - t0:.2f} s")
+    print(f"Wrote {files} to {out}/")
+
+    waves = pd.DataFrame({"doc_id": list(WAVES), "wave": list(WAVES.values())})
+    report_path = out / "report.html"
+    qc.report(corpus.with_attributes(waves), codebook, coding, report_path, by="wave",
+              title="PDPilot interviews: demo analysis report")
+    print(f"Done in {time.perf_counter() - t0:.2f} s. The analysis report (one self-contained HTML file; "
+          "groups are interview waves by order):")
+    print(f"  {report_path}  ({report_path.resolve().as_uri()})")
     return 0
 
 

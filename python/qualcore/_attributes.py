@@ -278,10 +278,10 @@ def read_attributes(
     fit their column's type raise :class:`~qualcore.errors.CorpusError` listing each with its
     line (CSV/TSV) or row (Excel).
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> from qualcore._attributes import read_attributes
     >>> fd, p = tempfile.mkstemp(suffix=".csv"); os.close(fd)
-    >>> _ = open(p, "w", encoding="utf-8").write("doc_id,age,consent\\nA1,34,yes\\nB1,,no\\n")
+    >>> _ = pathlib.Path(p).write_text("doc_id,age,consent\\nA1,34,yes\\nB1,,no\\n", encoding="utf-8")
     >>> t = read_attributes(p)
     >>> str(t["age"].dtype), str(t["consent"].dtype), t["age"].tolist()
     ('float64', 'boolean', [34.0, nan])

@@ -158,9 +158,9 @@ def read_delimited(path: str, sep: str, encoding: str | None = None) -> RawTable
     every cell a string (empty cells ``""``).  Quoted cells may hold separators and line
     breaks; rows are located by the file line they start on.
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> fd, p = tempfile.mkstemp(suffix=".csv"); os.close(fd)
-    >>> _ = open(p, "w", encoding="utf-8", newline="").write('who,said\\nA,"x\\r\\ny"\\nB,z\\n')
+    >>> _ = pathlib.Path(p).write_text('who,said\\nA,"x\\r\\ny"\\nB,z\\n', encoding="utf-8", newline="")
     >>> t = read_delimited(p, ",")
     >>> t.columns, t.column("said"), t.where(1)
     (['who', 'said'], ['x\\r\\ny', 'z'], 'line 4')
@@ -320,9 +320,9 @@ def read_json(path: str, records: str | None = None, encoding: str | None = None
     text field (the AMI/QMSum meetings: ``meeting_transcripts``).  Records are located as
     ``key[i]`` (0-based).
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> fd, p = tempfile.mkstemp(suffix=".json"); os.close(fd)
-    >>> _ = open(p, "w").write('{"topics": [], "turns": [{"speaker": "A", "content": "Hi ."}]}')
+    >>> _ = pathlib.Path(p).write_text('{"topics": [], "turns": [{"speaker": "A", "content": "Hi ."}]}', encoding="utf-8")
     >>> t = read_json(p)
     >>> t.columns, t.column("content"), t.where(0)
     (['speaker', 'content'], ['Hi .'], 'turns[0]')
@@ -374,9 +374,9 @@ def read_jsonl(path: str, encoding: str | None = None) -> RawTable:
     """A JSON Lines file: one record (object) per line, blank lines skipped; every bad line is
     reported together, by line number.
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> fd, p = tempfile.mkstemp(suffix=".jsonl"); os.close(fd)
-    >>> _ = open(p, "w").write('{"speaker": "A", "text": "Hi"}\\n\\n{"speaker": "B", "text": "Yo"}\\n')
+    >>> _ = pathlib.Path(p).write_text('{"speaker": "A", "text": "Hi"}\\n\\n{"speaker": "B", "text": "Yo"}\\n', encoding="utf-8")
     >>> t = read_jsonl(p)
     >>> t.column("text"), t.where(1)
     (['Hi', 'Yo'], 'line 3')
@@ -692,9 +692,9 @@ def read_utterances(
     TSV, JSON Lines), sheet row (Excel) or record index (JSON).  Files are UTF-8 (BOM
     optional) or UTF-16 with a BOM unless ``encoding`` names another.
 
-    >>> import os, tempfile
+    >>> import os, pathlib, tempfile
     >>> fd, p = tempfile.mkstemp(suffix=".csv"); os.close(fd)
-    >>> _ = open(p, "w", encoding="utf-8").write("Speaker,Start Time,Utterance\\nDan,00:00:01,Why?\\nÓlafur,00:00:03.5,Trust.\\n")
+    >>> _ = pathlib.Path(p).write_text("Speaker,Start Time,Utterance\\nDan,00:00:01,Why?\\nÓlafur,00:00:03.5,Trust.\\n", encoding="utf-8")
     >>> read_utterances(p).drop(columns="doc_id").values.tolist()
     [['Dan', 'Why?', 1.0, nan], ['Ólafur', 'Trust.', 3.5, nan]]
     >>> os.remove(p)

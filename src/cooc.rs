@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::tokens::Tokens;
 
 /// A sparse matrix in compressed sparse row form (`n x n`, columns sorted in each row).
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +46,7 @@ fn check(features: &[i64], units: &[i64], n: usize) -> Result<()> {
 }
 
 /// Tokens of each feature, in stream order: (offsets per feature, token positions).
-fn postings(features: &[i64], n: usize) -> (Vec<usize>, Vec<u32>) {
+fn postings(features: &[i32], n: usize) -> (Vec<usize>, Vec<u32>) {
     let mut offs = vec![0usize; n + 1];
     for &f in features {
         if f >= 0 {
@@ -100,24 +101,7 @@ where
             },
         )
         .collect();
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0i64);
-    let total: usize = parts.iter().map(|p| p.1.len()).sum();
-    let mut indices = Vec::with_capacity(total);
-    let mut data = Vec::with_capacity(total);
-    for (lens, idx, val) in parts {
-        for l in lens {
-            let last = *indptr.last().expect("indptr starts with 0");
-            indptr.push(last + l);
-        }
-        indices.extend(idx);
-        data.extend(val);
-    }
-    Csr {
-        indptr,
-        indices,
-        data,
-    }
+    concat_parts(n, parts)
 }
 
 #[inline]
@@ -152,25 +136,28 @@ pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> R
     let per_unit: Vec<Vec<(u32, u32)>> = unit_start
         .par_windows(2)
         .map(|w| {
-            let mut fs: Vec<u32> = features[w[0]..w[1]]
-                .iter()
-                .filter(|&&f| f >= 0)
-                .map(|&f| f as u32)
-                .collect();
-            fs.sort_unstable();
-            let mut out: Vec<(u32, u32)> = Vec::new();
-            for f in fs {
-                match out.last_mut() {
-                    Some((g, c)) if *g == f => *c += 1,
-                    _ => out.push((f, 1)),
-                }
-            }
-            out
+            distinct(
+                features[w[0]..w[1]]
+                    .iter()
+                    .filter(|&&f| f >= 0)
+                    .map(|&f| f as u32)
+                    .collect(),
+            )
         })
         .collect();
+    Ok(pairs_in_units(&per_unit, n, boolean))
+}
+
+/// The co-occurrence rows from each unit's distinct features with their counts.
+fn pairs_in_units(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr {
+    let words = per_unit.len().div_ceil(64);
+    let pair_work: usize = per_unit.iter().map(|u| u.len() * u.len()).sum();
+    if boolean && n.saturating_mul(n).saturating_mul(words) / 2 < pair_work {
+        return boolean_by_bitsets(per_unit, n);
+    }
     // Postings: units holding each feature, with the count there.
     let mut offs = vec![0usize; n + 1];
-    for u in &per_unit {
+    for u in per_unit {
         for &(f, _) in u {
             offs[f as usize + 1] += 1;
         }
@@ -186,7 +173,7 @@ pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> R
             fill[f as usize] += 1;
         }
     }
-    Ok(rows_parallel(n, |a, acc, touched| {
+    rows_parallel(n, |a, acc, touched| {
         for &(ui, ca) in &post[offs[a]..offs[a + 1]] {
             for &(b, cb) in &per_unit[ui as usize] {
                 let b = b as usize;
@@ -206,7 +193,202 @@ pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> R
                 }
             }
         }
-    }))
+    })
+}
+
+/// Boolean co-occurrence when units are few next to the pairs in them (documents that are
+/// whole books): a bitset of units per feature, and each cell is the population count of
+/// two bitsets' intersection.
+fn boolean_by_bitsets(per_unit: &[Vec<(u32, u32)>], n: usize) -> Csr {
+    let words = per_unit.len().div_ceil(64);
+    let mut has = vec![0u64; n * words];
+    let mut twice = vec![0u64; n * words];
+    for (ui, u) in per_unit.iter().enumerate() {
+        for &(f, c) in u {
+            has[f as usize * words + ui / 64] |= 1u64 << (ui % 64);
+            if c >= 2 {
+                twice[f as usize * words + ui / 64] |= 1u64 << (ui % 64);
+            }
+        }
+    }
+    rows_direct(n, |a, idx, val| {
+        let ra = &has[a * words..(a + 1) * words];
+        if ra.iter().all(|&x| x == 0) {
+            return;
+        }
+        for b in 0..n {
+            let v: u32 = if b == a {
+                twice[a * words..(a + 1) * words]
+                    .iter()
+                    .map(|x| x.count_ones())
+                    .sum()
+            } else {
+                ra.iter()
+                    .zip(&has[b * words..(b + 1) * words])
+                    .map(|(x, y)| (x & y).count_ones())
+                    .sum()
+            };
+            if v > 0 {
+                idx.push(b as i64);
+                val.push(f64::from(v));
+            }
+        }
+    })
+}
+
+/// Builds rows `0..n` in parallel when `row(a, indices, values)` appends row `a`'s entries
+/// itself, columns ascending.
+fn rows_direct<F>(n: usize, row: F) -> Csr
+where
+    F: Fn(usize, &mut Vec<i64>, &mut Vec<f64>) + Sync,
+{
+    let chunk = 256;
+    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)> = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| {
+            let mut lens = Vec::with_capacity(chunk);
+            let mut idx = Vec::new();
+            let mut val = Vec::new();
+            for a in c * chunk..((c + 1) * chunk).min(n) {
+                let before = idx.len();
+                row(a, &mut idx, &mut val);
+                lens.push((idx.len() - before) as i64);
+            }
+            (lens, idx, val)
+        })
+        .collect();
+    concat_parts(n, parts)
+}
+
+fn concat_parts(n: usize, parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)>) -> Csr {
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0i64);
+    let total: usize = parts.iter().map(|p| p.1.len()).sum();
+    let mut indices = Vec::with_capacity(total);
+    let mut data = Vec::with_capacity(total);
+    for (lens, idx, val) in parts {
+        for l in lens {
+            let last = *indptr.last().expect("indptr starts with 0");
+            indptr.push(last + l);
+        }
+        indices.extend(idx);
+        data.extend(val);
+    }
+    Csr {
+        indptr,
+        indices,
+        data,
+    }
+}
+
+/// Distinct features of a list of feature ids (negative ones skipped), with their counts.
+fn distinct(mut fs: Vec<u32>) -> Vec<(u32, u32)> {
+    fs.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for f in fs {
+        match out.last_mut() {
+            Some((g, c)) if *g == f => *c += 1,
+            _ => out.push((f, 1)),
+        }
+    }
+    out
+}
+
+/// What a norm is for co-occurrence counting: [`FEATURE_REMOVED`] (the token is taken out of
+/// the stream: punctuation, stop words), [`FEATURE_NOT_COUNTED`] (it keeps its place, so
+/// distances are unchanged, but is not counted: cut by `max_features`), or a feature id.
+pub const FEATURE_REMOVED: i64 = -2;
+/// See [`FEATURE_REMOVED`].
+pub const FEATURE_NOT_COUNTED: i64 = -1;
+
+fn check_map(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<()> {
+    if feature_of_norm.len() != tokens.vocabulary().n_norms() {
+        return Err(Error::invalid_argument(
+            "feature_of_norm",
+            format!(
+                "{} entries for {} normalised forms",
+                feature_of_norm.len(),
+                tokens.vocabulary().n_norms()
+            ),
+        ));
+    }
+    if let Some(bad) = feature_of_norm.iter().find(|&&f| f < -2 || f >= n as i64) {
+        return Err(Error::invalid_argument(
+            "feature_of_norm",
+            format!("{bad} is not -2, -1 or a feature in 0..{n}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Co-occurrence within the documents (`per_document`) or the turns of a tokenised corpus,
+/// straight from its token ids: no token arrays are materialised.  See [`cooc_units`].
+pub fn cooc_tokens_units(
+    tokens: &Tokens,
+    feature_of_norm: &[i64],
+    n: usize,
+    per_document: bool,
+    boolean: bool,
+) -> Result<Csr> {
+    check_map(feature_of_norm, tokens, n)?;
+    let v = tokens.vocabulary();
+    let feature = |t: u32| feature_of_norm[v.norm_of(t) as usize];
+    let per_unit: Vec<Vec<(u32, u32)>> = tokens
+        .docs()
+        .par_iter()
+        .flat_map_iter(|dt| {
+            let groups: Vec<(u32, u32)> = if per_document {
+                vec![(0, dt.ids.len() as u32)]
+            } else {
+                dt.units.iter().map(|u| (u.first, u.end)).collect()
+            };
+            groups.into_iter().map(move |(a, b)| {
+                distinct(
+                    dt.ids[a as usize..b as usize]
+                        .iter()
+                        .map(|&t| feature(t))
+                        .filter(|&f| f >= 0)
+                        .map(|f| f as u32)
+                        .collect(),
+                )
+            })
+        })
+        .collect();
+    Ok(pairs_in_units(&per_unit, n, boolean))
+}
+
+/// Co-occurrence within a window inside the turns (or documents, `per_document`) of a
+/// tokenised corpus, straight from its token ids.  See [`cooc_window`].
+pub fn cooc_tokens_window(
+    tokens: &Tokens,
+    feature_of_norm: &[i64],
+    n: usize,
+    weights: &[f64],
+    ordered: bool,
+    per_document: bool,
+) -> Result<Csr> {
+    check_map(feature_of_norm, tokens, n)?;
+    let v = tokens.vocabulary();
+    // The stream of kept tokens as 4-byte features and units (removed tokens left out).
+    let mut features: Vec<i32> = Vec::new();
+    let mut units: Vec<u32> = Vec::new();
+    let mut unit = 0u32;
+    for dt in tokens.docs() {
+        for (k, u) in dt.units.iter().enumerate() {
+            if k > 0 && !per_document {
+                unit += 1;
+            }
+            for &t in &dt.ids[u.first as usize..u.end as usize] {
+                let f = feature_of_norm[v.norm_of(t) as usize];
+                if f != FEATURE_REMOVED {
+                    features.push(f as i32);
+                    units.push(unit);
+                }
+            }
+        }
+        unit += 1;
+    }
+    window_rows(&features, &units, n, weights, ordered)
 }
 
 /// Co-occurrence of features within `weights.len()` tokens of each other inside a unit:
@@ -221,8 +403,26 @@ pub fn cooc_window(
     ordered: bool,
 ) -> Result<Csr> {
     check(features, units, n)?;
+    let f: Vec<i32> = features.iter().map(|&x| x as i32).collect();
+    let u: Vec<u32> = units.iter().map(|&x| x as u32).collect();
+    window_rows(&f, &u, n, weights, ordered)
+}
+
+fn window_rows(
+    features: &[i32],
+    units: &[u32],
+    n: usize,
+    weights: &[f64],
+    ordered: bool,
+) -> Result<Csr> {
     if weights.is_empty() {
         return Err(Error::invalid_argument("window", "must be >= 1"));
+    }
+    if n > i32::MAX as usize || features.len() > u32::MAX as usize {
+        return Err(Error::invalid_argument(
+            "tokens",
+            "more than 4,294,967,295 tokens or 2,147,483,647 features",
+        ));
     }
     let (offs, pos) = postings(features, n);
     let w = weights.len();
@@ -329,6 +529,36 @@ mod tests {
             }
             assert_eq!(m, want, "boolean={boolean}");
         }
+    }
+
+    #[test]
+    fn bitsets_and_postings_agree() {
+        // 130 units (3 bitset words) over 7 features, with repeats
+        let per_unit: Vec<Vec<(u32, u32)>> = (0..130u32)
+            .map(|u| {
+                distinct(
+                    (0..(u % 5 + 1))
+                        .map(|k| (u * 7 + k * 3) % 7)
+                        .chain(std::iter::once(u % 3))
+                        .collect(),
+                )
+            })
+            .collect();
+        let a = boolean_by_bitsets(&per_unit, 7);
+        // brute force over every unit's pairs
+        let mut dense_b = vec![vec![0.0; 7]; 7];
+        for u in &per_unit {
+            for &(x, cx) in u {
+                for &(y, _) in u {
+                    if x == y {
+                        dense_b[x as usize][y as usize] += f64::from(u8::from(cx >= 2));
+                    } else {
+                        dense_b[x as usize][y as usize] += 1.0;
+                    }
+                }
+            }
+        }
+        assert_eq!(dense(&a, 7), dense_b);
     }
 
     #[test]

@@ -146,6 +146,16 @@ class Tokens:
 
     def columns(self, threads: int | None = None) -> dict[str, _I64]:
         """Token columns: doc, turn, position, start, end, type."""
+    def fcm_units(
+        self, feature_of_norm: npt.NDArray[np.int64], n: int, per_document: bool, boolean: bool,
+        threads: int | None = None,
+    ) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
+        """Term co-occurrence within documents or turns from the token ids; CSR."""
+    def fcm_window(
+        self, feature_of_norm: npt.NDArray[np.int64], n: int, weights: list[float], ordered: bool,
+        per_document: bool, threads: int | None = None,
+    ) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
+        """Term co-occurrence within a window inside turns or documents from the token ids; CSR."""
     def flat(self, threads: int | None = None) -> dict[str, _I64]:
         """All tokens concatenated: norm (norm id per token), unit_offsets (n_units + 1),
         unit_doc, unit_turn (-1: outside every turn)."""

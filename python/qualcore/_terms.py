@@ -583,6 +583,10 @@ def fcm(
         else:
             w = np.ones(window, dtype=np.float64)
 
+    nat = tokens._native
+    if not (context == "window" and count == "boolean") and hasattr(nat, "fcm_units"):
+        return _fcm_native(tokens, context, count, window, w, ordered, tri, within, stop_words, words_only,
+                           max_features)
     st = _stream(tokens)
     norms = tokens._native.norms()
     ids, seg = _filtered(tokens, st, words_only, stop_words)
@@ -631,6 +635,62 @@ def fcm(
     if tri:
         m = _csr64(sp.triu(m))
     return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
+
+
+def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w: np.ndarray | None, ordered: bool,
+                tri: bool, within: str | None, stop_words: Any, words_only: bool, max_features: int | None) -> Fcm:
+    """fcm straight from the token ids in Rust: the features are chosen here from the norms'
+    counts (no per-token arrays), the pairs are counted natively, row by row in parallel."""
+    from scipy import sparse as sp
+
+    nat = tokens._native
+    norms = np.array(nat.norms(), dtype=object)
+    counts = np.asarray(nat.norm_counts(), dtype=np.int64)
+    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
+    stop = _stop_mask(list(norms), stop_words)
+    if stop is not None:
+        keep &= ~np.asarray(stop, dtype=bool)
+    feature = np.full(len(norms), -2, dtype=np.int64)  # -2: taken out of the stream
+    cand = np.flatnonzero(keep & (counts > 0))
+    names = norms[cand]
+    order = np.argsort(names.astype(str), kind="stable") if len(cand) else np.zeros(0, dtype=np.int64)
+    cand, names = cand[order], names[order]
+    margin = counts[cand]
+    feature[cand] = np.arange(len(cand))
+    if max_features is not None and len(names) > max_features:
+        # the most frequent terms (ties by term); the others keep their places (-1)
+        top = np.sort(np.argsort(-margin, kind="stable")[:max_features])
+        feature[cand] = -1
+        feature[cand[top]] = np.arange(len(top))
+        names, margin = names[top], margin[top]
+    n = len(names)
+    dtype = np.float64 if count == "weighted" else np.int64
+    if n == 0:
+        return Fcm(_csr64(sp.csr_matrix((0, 0), dtype=dtype)), names, margin, context, count,
+                   window if context == "window" else None, w, ordered, tri)
+    threads = threads_arg(None)
+    if context in ("document", "turn"):
+        indptr, indices, data = nat.fcm_units(feature, n, context == "document", count == "boolean", threads)
+    else:
+        assert w is not None
+        indptr, indices, data = nat.fcm_window(feature, n, [float(x) for x in w], ordered, within == "document",
+                                               threads)
+    m = _csr_native(indptr, indices, data.astype(dtype, copy=False), n)
+    if tri:
+        m = _csr64(sp.triu(m))
+    return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
+
+
+def _csr_native(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int) -> Any:
+    """A CSR matrix over the native arrays as they are (64-bit, canonical: sorted columns, no
+    duplicates), without the copies scipy's constructor makes to shrink the index type."""
+    from scipy import sparse as sp
+
+    m = sp.csr_matrix((n, n), dtype=data.dtype)
+    m.data, m.indices, m.indptr = data, indices, indptr
+    m.has_sorted_indices = True
+    m.has_canonical_format = True
+    return m
 
 
 def _window_boolean(f: np.ndarray, unit: np.ndarray, window: int, n: int, ordered: bool) -> Any:

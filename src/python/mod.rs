@@ -1380,6 +1380,51 @@ impl PyTokens {
         Ok(d)
     }
 
+    /// Term co-occurrence within documents (`per_document`) or turns, straight from the token
+    /// ids: `feature_of_norm[norm]` is -2 (token removed), -1 (kept in place, not counted) or
+    /// a feature id below `n`.  Returns CSR (indptr, indices, data).
+    #[pyo3(signature = (feature_of_norm, n, per_document, boolean, threads=None))]
+    fn fcm_units<'py>(
+        &self,
+        py: Python<'py>,
+        feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
+        n: usize,
+        per_document: bool,
+        boolean: bool,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let map = feature_of_norm.as_slice()?;
+        let tokens = Arc::clone(&self.tokens);
+        let m = run(py, threads, || {
+            crate::cooc::cooc_tokens_units(&tokens, map, n, per_document, boolean)
+        })?
+        .py_err()?;
+        csr_tuple(py, m)
+    }
+
+    /// Term co-occurrence within `len(weights)` tokens inside turns (or documents); see
+    /// `fcm_units` for `feature_of_norm`.
+    #[pyo3(signature = (feature_of_norm, n, weights, ordered, per_document, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fcm_window<'py>(
+        &self,
+        py: Python<'py>,
+        feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
+        n: usize,
+        weights: Vec<f64>,
+        ordered: bool,
+        per_document: bool,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let map = feature_of_norm.as_slice()?;
+        let tokens = Arc::clone(&self.tokens);
+        let m = run(py, threads, || {
+            crate::cooc::cooc_tokens_window(&tokens, map, n, &weights, ordered, per_document)
+        })?
+        .py_err()?;
+        csr_tuple(py, m)
+    }
+
     /// Original forms of the types, by type id.
     fn types<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let v = self.tokens.vocabulary();
@@ -1514,13 +1559,25 @@ fn cooc_window<'py>(
     csr_tuple(py, m)
 }
 
+/// (indptr, indices, data) for Python; counts (whole numbers) come as int64 data.
 fn csr_tuple(py: Python<'_>, m: crate::cooc::Csr) -> PyResult<Bound<'_, PyTuple>> {
+    let integer = m.data.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
+    let data = if integer {
+        m.data
+            .into_iter()
+            .map(|v| v as i64)
+            .collect::<Vec<i64>>()
+            .into_pyarray(py)
+            .into_any()
+    } else {
+        m.data.into_pyarray(py).into_any()
+    };
     PyTuple::new(
         py,
         [
             m.indptr.into_pyarray(py).into_any(),
             m.indices.into_pyarray(py).into_any(),
-            m.data.into_pyarray(py).into_any(),
+            data,
         ],
     )
 }

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Term co-occurrence benchmark (issue 5) on the Gutenberg books, one book = one document.
+
+    .venv/bin/python benchmarks/cooc.py --size 16mb     # part of `make bench`
+    .venv/bin/python benchmarks/cooc.py --size 256mb    # part of `make bench-full`
+
+Two questions, each tool in its own child process, starting from the books as Python strings:
+
+1. Document-level co-occurrence of the 5,000 most frequent terms (binary: documents holding
+   both): qualcore (`Corpus.from_texts` + `tokens()` + `fcm(context="document",
+   count="boolean", max_features=5000)`) against scikit-learn (`CountVectorizer(binary=True,
+   max_features=5000)` + `X.T @ X`).  Goal: >= 20x faster, >= 3x less memory.
+2. Co-occurrence within +-5 tokens over every term: qualcore (`fcm(context="window",
+   window=5, within="document")`) against a numpy/scipy implementation (regex tokens, ids by
+   dict, one sparse COO batch per distance) and a pure-Python one (a dict of pair counts;
+   timed on the first 4 MB only and reported per MB).  Goal: >= 50x the numpy one.
+
+Time is wall time of the whole pipeline from the strings; memory is the peak resident memory
+above what the process held with the books loaded (VmHWM, reset with /proc/self/clear_refs
+just before the timed call).  The tools tokenise differently (UAX #29 words vs. scikit-learn's
+``\\b\\w\\w+\\b`` vs. ``\\w+``), so their vocabularies differ slightly; the shape of the work is the
+same.  Results go to ``benchmarks/record/DATE-MACHINE-cooc-SIZE.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gc
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+TOP = 5000
+WINDOW = 5
+PY_CAP_MB = 4.0
+WORD = re.compile(r"\w+")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass
+
+
+def _peak_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1e3
+    return float("nan")
+
+
+def doc_qualcore(ids, texts):  # type: ignore[no-untyped-def]
+    import qualcore as qc
+
+    corpus = qc.Corpus.from_texts(texts, doc_ids=ids)
+    f = corpus.tokens().fcm(context="document", count="boolean", max_features=TOP)
+    return {"nnz": int(f.matrix.nnz), "features": len(f.get_feature_names_out())}
+
+
+def doc_sklearn(ids, texts):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    cv = CountVectorizer(binary=True, max_features=TOP)
+    x = cv.fit_transform(texts)
+    m = (x.T @ x).tocsr()
+    return {"nnz": int(m.nnz), "features": len(cv.get_feature_names_out())}
+
+
+def window_qualcore(ids, texts):  # type: ignore[no-untyped-def]
+    import qualcore as qc
+
+    corpus = qc.Corpus.from_texts(texts, doc_ids=ids)
+    f = corpus.tokens().fcm(context="window", window=WINDOW, within="document")
+    return {"nnz": int(f.matrix.nnz), "features": len(f.get_feature_names_out())}
+
+
+def window_numpy(ids, texts):  # type: ignore[no-untyped-def]
+    import numpy as np
+    from scipy import sparse as sp
+
+    vocab: dict[str, int] = {}
+    seqs = []
+    for t in texts:
+        toks = WORD.findall(t.lower())
+        seqs.append(np.fromiter((vocab.setdefault(w, len(vocab)) for w in toks), dtype=np.int64, count=len(toks)))
+    n = len(vocab)
+    acc = sp.csr_matrix((n, n), dtype=np.int64)
+    for d in range(1, WINDOW + 1):
+        rows = [s[:-d] for s in seqs if len(s) > d]
+        cols = [s[d:] for s in seqs if len(s) > d]
+        if rows:
+            r, c = np.concatenate(rows), np.concatenate(cols)
+            acc = acc + sp.coo_matrix((np.ones(len(r), dtype=np.int64), (r, c)), shape=(n, n)).tocsr()
+    m = acc + acc.T
+    return {"nnz": int(m.nnz), "features": n}
+
+
+def window_python(ids, texts):  # type: ignore[no-untyped-def]
+    counts: dict[tuple[str, str], int] = {}
+    for t in texts:
+        toks = WORD.findall(t.lower())
+        for i, a in enumerate(toks):
+            for b in toks[i + 1:i + 1 + WINDOW]:
+                counts[(a, b)] = counts.get((a, b), 0) + 1
+                counts[(b, a)] = counts.get((b, a), 0) + 1
+    return {"nnz": len(counts), "features": len({a for a, _ in counts})}
+
+
+TOOLS = {
+    "doc/qualcore": doc_qualcore,
+    "doc/scikit-learn": doc_sklearn,
+    "window/qualcore": window_qualcore,
+    "window/numpy-scipy": window_numpy,
+    "window/pure-python": window_python,
+}
+
+
+def child(tool: str, size: str) -> None:
+    from run import ensure_data, load_books
+
+    ensure_data(size)
+    cap = PY_CAP_MB if tool == "window/pure-python" else None
+    ids, texts, nbytes, _ = load_books(size, cap_mb=cap)
+    gc.collect()
+    base = _rss_mb()
+    _reset_peak()
+    t = time.perf_counter()
+    out = TOOLS[tool](ids, texts)
+    secs = time.perf_counter() - t
+    out.update({"tool": tool, "seconds": secs, "mb": nbytes / 1e6, "mb_per_s": nbytes / 1e6 / secs,
+                "peak_above_base_mb": _peak_mb() - base})
+    print("@@COOC@@ " + json.dumps(out))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", choices=("16mb", "256mb"), default="16mb")
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    if args.child:
+        child(args.child, args.size)
+        return 0
+    from run import ensure_data
+
+    ensure_data(args.size)
+    results = {}
+    for tool in args.tools.split(","):
+        r = subprocess.run([sys.executable, __file__, "--child", tool, "--size", args.size], capture_output=True, text=True)
+        line = next((ln for ln in r.stdout.splitlines() if ln.startswith("@@COOC@@ ")), None)
+        if r.returncode != 0 or line is None:
+            print(f"{tool} failed:\n{r.stdout}\n{r.stderr}", file=sys.stderr)
+            return 1
+        results[tool] = json.loads(line[len("@@COOC@@ "):])
+        print(f"  {tool}: {results[tool]['seconds']:.2f} s, {results[tool]['peak_above_base_mb']:.0f} MB", file=sys.stderr)
+    rows = ["| task | tool | MB | seconds | MB/s | peak above start, MB | features | nnz |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for tool, r in results.items():
+        task, name = tool.split("/")
+        rows.append(f"| {task} | {name} | {r['mb']:.1f} | {r['seconds']:.2f} | {r['mb_per_s']:.2f} | "
+                    f"{r['peak_above_base_mb']:.0f} | {r['features']:,} | {r['nnz']:,} |")
+    notes = []
+
+    def ratio(a: str, b: str, key: str) -> float | None:
+        if a in results and b in results:
+            return float(results[b][key]) / float(results[a][key])
+        return None
+
+    sp = ratio("doc/qualcore", "doc/scikit-learn", "seconds")
+    mem = ratio("doc/qualcore", "doc/scikit-learn", "peak_above_base_mb")
+    if sp is not None and mem is not None:
+        notes.append(f"- document level, top {TOP:,} terms: qualcore is {sp:.1f}x faster than scikit-learn "
+                     f"(goal 20x) with {mem:.1f}x less memory (goal 3x).")
+    if "window/qualcore" in results and "window/numpy-scipy" in results:
+        w = results["window/qualcore"]["mb_per_s"] / results["window/numpy-scipy"]["mb_per_s"]
+        notes.append(f"- window +-{WINDOW}: qualcore {results['window/qualcore']['mb_per_s']:.1f} MB/s is {w:.1f}x the "
+                     f"numpy/scipy implementation (goal 50x)"
+                     + (f" and {results['window/qualcore']['mb_per_s'] / results['window/pure-python']['mb_per_s']:.0f}x "
+                        "pure Python (per MB; Python timed on the first 4 MB)." if "window/pure-python" in results else "."))
+    report = "\n".join([
+        f"# Term co-occurrence — {_dt.date.today()} — {platform.node()} ({os.cpu_count()} cores) — {args.size}",
+        "", *rows, "", *notes, ""])
+    print(report)
+    if not args.no_record:
+        rec = HERE / "record" / f"{_dt.date.today()}-{platform.node() or 'machine'}-{os.cpu_count()}core-cooc-{args.size}.md"
+        rec.write_text(report + "\n```json\n" + json.dumps(results, indent=1) + "\n```\n")
+        print(f"written: {rec}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -332,28 +332,52 @@ pub fn cooc_tokens_units(
 ) -> Result<Csr> {
     check_map(feature_of_norm, tokens, n)?;
     let v = tokens.vocabulary();
-    let feature = |t: u32| feature_of_norm[v.norm_of(t) as usize];
-    let per_unit: Vec<Vec<(u32, u32)>> = tokens
+    // Feature of each type, once (types outnumber norms only by case variants).
+    let type_feature: Vec<i64> = (0..v.n_types() as u32)
+        .map(|t| feature_of_norm[v.norm_of(t) as usize])
+        .collect();
+    let per_doc: Vec<Vec<Vec<(u32, u32)>>> = tokens
         .docs()
         .par_iter()
-        .flat_map_iter(|dt| {
-            let groups: Vec<(u32, u32)> = if per_document {
-                vec![(0, dt.ids.len() as u32)]
-            } else {
-                dt.units.iter().map(|u| (u.first, u.end)).collect()
-            };
-            groups.into_iter().map(move |(a, b)| {
-                distinct(
-                    dt.ids[a as usize..b as usize]
-                        .iter()
-                        .map(|&t| feature(t))
-                        .filter(|&f| f >= 0)
-                        .map(|f| f as u32)
-                        .collect(),
-                )
-            })
-        })
+        .map_init(
+            || (vec![0u32; n], Vec::<u32>::new()),
+            |(count, seen), dt| {
+                let groups: Vec<(u32, u32)> = if per_document {
+                    vec![(0, dt.ids.len() as u32)]
+                } else {
+                    dt.units.iter().map(|u| (u.first, u.end)).collect()
+                };
+                groups
+                    .into_iter()
+                    .map(|(a, b)| {
+                        // distinct features by counting (no sort of the tokens)
+                        for &t in &dt.ids[a as usize..b as usize] {
+                            let f = type_feature[t as usize];
+                            if f >= 0 {
+                                let f = f as usize;
+                                if count[f] == 0 {
+                                    seen.push(f as u32);
+                                }
+                                count[f] += 1;
+                            }
+                        }
+                        seen.sort_unstable();
+                        let out: Vec<(u32, u32)> = seen
+                            .iter()
+                            .map(|&f| {
+                                let c = count[f as usize];
+                                count[f as usize] = 0;
+                                (f, c)
+                            })
+                            .collect();
+                        seen.clear();
+                        out
+                    })
+                    .collect()
+            },
+        )
         .collect();
+    let per_unit: Vec<Vec<(u32, u32)>> = per_doc.into_iter().flatten().collect();
     Ok(pairs_in_units(&per_unit, n, boolean))
 }
 
@@ -369,6 +393,9 @@ pub fn cooc_tokens_window(
 ) -> Result<Csr> {
     check_map(feature_of_norm, tokens, n)?;
     let v = tokens.vocabulary();
+    let type_feature: Vec<i64> = (0..v.n_types() as u32)
+        .map(|t| feature_of_norm[v.norm_of(t) as usize])
+        .collect();
     // The stream of kept tokens as 4-byte features and units (removed tokens left out).
     let mut features: Vec<i32> = Vec::new();
     let mut units: Vec<u32> = Vec::new();
@@ -379,7 +406,7 @@ pub fn cooc_tokens_window(
                 unit += 1;
             }
             for &t in &dt.ids[u.first as usize..u.end as usize] {
-                let f = feature_of_norm[v.norm_of(t) as usize];
+                let f = type_feature[t as usize];
                 if f != FEATURE_REMOVED {
                     features.push(f as i32);
                     units.push(unit);

@@ -401,7 +401,14 @@ impl Corpus {
             })?;
             docs.push((d.id.clone(), d.text.clone(), self.turn_specs(d)));
         }
-        Ok(Corpus::new(docs)?.with_speakers(self.speaker_restriction().as_deref()))
+        let mut out = Corpus::new(docs)?;
+        out.set_line_ends(
+            positions
+                .iter()
+                .map(|&p| self.docs[p].line_ends.clone())
+                .collect(),
+        );
+        Ok(out.with_speakers(self.speaker_restriction().as_deref()))
     }
 
     /// A document's turns with speaker names, as [`Corpus::new`] takes them.

@@ -64,6 +64,34 @@ pub fn find_replacements(text: &str, patterns: &Patterns) -> Vec<(u32, usize, us
     out
 }
 
+/// The stretches a match may not cross, in text order: each turn's label and content, and the
+/// text between them (outside every turn).
+fn segments(d: &crate::corpus::Document) -> Vec<(usize, usize)> {
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for t in &d.turns {
+        if let Some((a, b)) = t.label {
+            cuts.push((a, b));
+        }
+        cuts.push((t.start, t.end));
+    }
+    cuts.sort_unstable();
+    let mut out = Vec::with_capacity(cuts.len() * 2 + 1);
+    let mut prev = 0;
+    for (a, b) in cuts {
+        if a > prev {
+            out.push((prev, a));
+        }
+        if b > a.max(prev) {
+            out.push((a.max(prev), b));
+        }
+        prev = prev.max(b);
+    }
+    if prev < d.text.len() {
+        out.push((prev, d.text.len()));
+    }
+    out
+}
+
 /// Maps byte offsets of the old text to the new one, given the replacements in text order:
 /// an offset inside a replaced span goes to the start of its replacement (an end offset, to
 /// its end).
@@ -98,7 +126,16 @@ pub fn pseudonymise(
         .par_iter()
         .enumerate()
         .map(|(di, d)| {
-            let found = find_replacements(&d.text, patterns);
+            // Matches stay inside one label, one turn's content or one stretch outside turns:
+            // a phrase never joins the end of a turn to the next speaker's label.
+            let mut found = Vec::new();
+            for (s, e) in segments(d) {
+                found.extend(
+                    find_replacements(&d.text[s..e], patterns)
+                        .into_iter()
+                        .map(|(p, a, b)| (p, a + s, b + s)),
+                );
+            }
             let (text, spans) = apply(&d.text, &found, replacements);
             let turns = d
                 .turns
@@ -218,6 +255,20 @@ mod tests {
         }
         assert_eq!(&text[audit[3].old_start..audit[3].old_end], "Sarah's");
         assert_eq!(&text[audit[4].old_start..audit[4].old_end], "SARAH");
+    }
+
+    #[test]
+    fn phrases_do_not_cross_turns_or_labels() {
+        let text = "Ann: I saw Sarah\nJones: she was fine.\nDan: ok\n";
+        let turns = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap().parse(text);
+        let corpus = Corpus::new(vec![("A1".into(), text.into(), turns)]).unwrap();
+        let pats: Vec<String> = ["sarah jones", "dan : ok"].map(String::from).to_vec();
+        let reps: Vec<String> = ["[P]", "[Q]"].map(String::from).to_vec();
+        let patterns = Patterns::new(&pats, ValueType::Glob, true).unwrap();
+        let (c, audit) = pseudonymise(&corpus, &patterns, &reps).unwrap();
+        assert!(audit.is_empty());
+        assert_eq!(c.docs()[0].text, text);
+        assert_eq!(c.speakers(), ["Ann", "Jones", "Dan"]);
     }
 
     #[test]

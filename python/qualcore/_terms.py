@@ -673,9 +673,13 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
         indptr, indices, data = nat.fcm_units(feature, n, context == "document", count == "boolean", threads)
     else:
         assert w is not None
-        indptr, indices, data = nat.fcm_window(feature, n, [float(x) for x in w], ordered, within == "document",
+        # counted forwards ("b follows a"); the symmetric matrix is M + M.T, so that weighted
+        # sums are exactly symmetric (the same two numbers added)
+        indptr, indices, data = nat.fcm_window(feature, n, [float(x) for x in w], True, within == "document",
                                                threads)
     m = _csr_native(indptr, indices, data.astype(dtype, copy=False), n)
+    if context == "window" and not ordered:
+        m = _csr64(m + m.T)
     if tri:
         m = _csr64(sp.triu(m))
     return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)

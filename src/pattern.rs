@@ -197,12 +197,35 @@ impl Patterns {
                     let spans = crate::tokenize::token_spans(&probe);
                     if spans.len() > 1 {
                         let pieces: Vec<&str> = spans.iter().map(|&(a, b)| &part[a..b]).collect();
+                        // a wildcard right after an ideograph (a token on its own)
+                        let ideograph = |c: char| matches!(c as u32, 0x3040..=0x309F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF);
+                        let bare = pieces.windows(2).any(|w| {
+                            w[1].chars().all(|c| c == '*' || c == '?')
+                                && w[0].chars().last().is_some_and(ideograph)
+                        });
+                        let advice = if bare {
+                            // `李*`: an ideograph is a token on its own, so no wildcard can
+                            // extend it
+                            let plain: Vec<&str> = pieces
+                                .iter()
+                                .copied()
+                                .filter(|p| !p.chars().all(|c| c == '*' || c == '?'))
+                                .collect();
+                            format!(
+                                "an ideograph is a token of its own, which a wildcard cannot extend: drop the wildcard ({:?}) or use valuetype='regex'",
+                                plain.join(" ")
+                            )
+                        } else {
+                            format!(
+                                "a wildcard matches within one token: write {:?}",
+                                pieces.join(" ")
+                            )
+                        };
                         errors.push(Error::invalid_pattern(
                             pat,
                             format!(
-                                "piece {part:?} spans several tokens ({}); a wildcard matches within one token: write {:?}",
+                                "piece {part:?} spans several tokens ({}); {advice}",
                                 pieces.join(", "),
-                                pieces.join(" ")
                             ),
                         ));
                         continue;
@@ -677,6 +700,16 @@ mod tests {
         assert_eq!(m(&p, "roles"), vec![]);
         assert_eq!(p.pattern_len(2), 3);
         assert_eq!(m(&p, "-"), vec![(2, 1)]);
+    }
+
+    #[test]
+    fn a_wildcard_after_an_ideograph_gets_its_own_advice() {
+        let e = Patterns::new(&["李*".to_string()], ValueType::Glob, true)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("an ideograph is a token of its own"), "{e}");
+        assert!(e.contains("drop the wildcard (\"李\")"), "{e}");
     }
 
     #[test]

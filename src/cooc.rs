@@ -396,26 +396,23 @@ pub fn cooc_tokens_window(
     let type_feature: Vec<i64> = (0..v.n_types() as u32)
         .map(|t| feature_of_norm[v.norm_of(t) as usize])
         .collect();
-    // The stream of kept tokens as 4-byte features and units (removed tokens left out).
-    let mut features: Vec<i32> = Vec::new();
-    let mut units: Vec<u32> = Vec::new();
-    let mut unit = 0u32;
+    // The stream of kept tokens as 4-byte features, BREAK between units (removed tokens
+    // left out).
+    let mut stream: Vec<i32> = Vec::new();
     for dt in tokens.docs() {
         for (k, u) in dt.units.iter().enumerate() {
-            if k > 0 && !per_document {
-                unit += 1;
+            if (k > 0 && !per_document) || (k == 0 && !stream.is_empty()) {
+                stream.push(BREAK);
             }
             for &t in &dt.ids[u.first as usize..u.end as usize] {
                 let f = type_feature[t as usize];
                 if f != FEATURE_REMOVED {
-                    features.push(f as i32);
-                    units.push(unit);
+                    stream.push(f as i32);
                 }
             }
         }
-        unit += 1;
     }
-    window_rows(&features, &units, n, weights, ordered)
+    window_rows_stream(&stream, n, weights, ordered)
 }
 
 /// Co-occurrence of features within `weights.len()` tokens of each other inside a unit:
@@ -435,6 +432,22 @@ pub fn cooc_window(
     window_rows(&f, &u, n, weights, ordered)
 }
 
+/// Marks the end of a unit in a window stream.
+const BREAK: i32 = i32::MIN;
+
+/// The window stream of a unit-tagged feature list: the features with [`BREAK`] wherever
+/// the unit changes, so a window scan needs one array (one cache miss per occurrence).
+fn window_stream(features: &[i32], units: &[u32]) -> Vec<i32> {
+    let mut out = Vec::with_capacity(features.len() + 1);
+    for (k, (&f, &u)) in features.iter().zip(units).enumerate() {
+        if k > 0 && units[k - 1] != u {
+            out.push(BREAK);
+        }
+        out.push(f);
+    }
+    out
+}
+
 fn window_rows(
     features: &[i32],
     units: &[u32],
@@ -442,38 +455,48 @@ fn window_rows(
     weights: &[f64],
     ordered: bool,
 ) -> Result<Csr> {
+    let stream = window_stream(features, units);
+    window_rows_stream(&stream, n, weights, ordered)
+}
+
+fn window_rows_stream(stream: &[i32], n: usize, weights: &[f64], ordered: bool) -> Result<Csr> {
     if weights.is_empty() {
         return Err(Error::invalid_argument("window", "must be >= 1"));
     }
-    if n > i32::MAX as usize || features.len() > u32::MAX as usize {
+    if n > i32::MAX as usize || stream.len() > u32::MAX as usize {
         return Err(Error::invalid_argument(
             "tokens",
             "more than 4,294,967,295 tokens or 2,147,483,647 features",
         ));
     }
-    let (offs, pos) = postings(features, n);
+    let (offs, pos) = postings(stream, n);
     let w = weights.len();
-    let len = features.len();
+    let len = stream.len();
     Ok(rows_parallel(n, |a, acc, touched| {
         for &i in &pos[offs[a]..offs[a + 1]] {
             let i = i as usize;
-            let u = units[i];
             for d in 1..=w {
                 let j = i + d;
-                if j >= len || units[j] != u {
+                if j >= len {
                     break;
                 }
-                let b = features[j];
+                let b = stream[j];
+                if b == BREAK {
+                    break;
+                }
                 if b >= 0 {
                     add(acc, touched, b as usize, weights[d - 1]);
                 }
             }
             if !ordered {
                 for d in 1..=w {
-                    if d > i || units[i - d] != u {
+                    if d > i {
                         break;
                     }
-                    let b = features[i - d];
+                    let b = stream[i - d];
+                    if b == BREAK {
+                        break;
+                    }
                     if b >= 0 {
                         add(acc, touched, b as usize, weights[d - 1]);
                     }

@@ -9,14 +9,18 @@ use crate::tokenize::{for_each_token, Normalization, TokenKind};
 
 /// The tokens of one document.  Positions are 0-based over all tokens of the document (words and
 /// punctuation; speaker labels are not tokens).  Offsets are bytes.
+///
+/// A tokenised corpus ([`Tokens`]) keeps only the ids (4 bytes a token): offsets are
+/// recomputed when asked for by segmenting the document again ([`segment_document`], which
+/// yields the same tokens in the same order), so `starts`/`ends` are empty there.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DocTokens {
     /// Type id of each token (an index into the vocabulary's types); empty when only offsets
     /// were asked for ([`segment_document`]).
     pub ids: Vec<u32>,
-    /// Start byte of each token.
+    /// Start byte of each token (empty in a [`Tokens`]).
     pub starts: Vec<u32>,
-    /// End byte of each token (exclusive).
+    /// End byte of each token, exclusive (empty in a [`Tokens`]).
     pub ends: Vec<u32>,
     /// The active units as token ranges, in text order; they tile `0..len`.
     pub units: Vec<TokUnit>,
@@ -39,12 +43,12 @@ pub struct TokUnit {
 impl DocTokens {
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.starts.len()
+        self.ids.len().max(self.starts.len())
     }
 
     /// True when the document has no tokens.
     pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
+        self.len() == 0
     }
 
     fn unit_of(&self, i: u32) -> Option<&TokUnit> {
@@ -78,7 +82,7 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
     let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
     let mut types: Vec<&'a str> = Vec::new();
     let mut ids: Vec<u32> = Vec::with_capacity(token_capacity(text.len()));
-    let mut out = scan_units(doc, units, |s, e| {
+    let mut out = scan_units(doc, units, false, |s, e| {
         let len = e - s;
         let next = types.len() as u32;
         let id = if len <= 7 {
@@ -102,16 +106,25 @@ pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, V
 /// The token offsets and units of a document without token ids (`ids` is left empty): what
 /// matching needs, at the speed of segmentation.
 pub fn segment_document(doc: &Document, units: &[Unit]) -> DocTokens {
-    scan_units(doc, units, |_, _| {})
+    scan_units(doc, units, true, |_, _| {})
 }
 
 /// Segments the active units of a document into tokens, calling `on_token(start, end)` (bytes)
 /// for each and recording offsets and units; inactive units are only counted, so positions stay
 /// those of the whole document.
 #[inline]
-fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, usize)) -> DocTokens {
+fn scan_units(
+    doc: &Document,
+    units: &[Unit],
+    offsets: bool,
+    mut on_token: impl FnMut(usize, usize),
+) -> DocTokens {
     let text = doc.text.as_str();
-    let guess = token_capacity(text.len());
+    let guess = if offsets {
+        token_capacity(text.len())
+    } else {
+        0
+    };
     let mut out = DocTokens {
         ids: Vec::new(),
         starts: Vec::with_capacity(guess),
@@ -119,8 +132,9 @@ fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, us
         units: Vec::with_capacity(units.len()),
     };
     let mut position = 0u32;
+    let mut count = 0u32;
     for u in units {
-        let first = out.starts.len() as u32;
+        let first = count;
         let slice = &text[u.start..u.end];
         if !u.active {
             let mut n = 0u32;
@@ -131,10 +145,13 @@ fn scan_units(doc: &Document, units: &[Unit], mut on_token: impl FnMut(usize, us
         for_each_token(slice, |s, e| {
             let (s, e) = (u.start + s, u.start + e);
             on_token(s, e);
-            out.starts.push(s as u32);
-            out.ends.push(e as u32);
+            count += 1;
+            if offsets {
+                out.starts.push(s as u32);
+                out.ends.push(e as u32);
+            }
         });
-        let end = out.starts.len() as u32;
+        let end = count;
         out.units.push(TokUnit {
             first,
             end,
@@ -292,27 +309,37 @@ impl Tokens {
     /// assert_eq!(t.vocabulary().n_norms(), 3); // "trust", ",", "!"
     /// ```
     pub fn build(corpus: &Corpus, normalization: Normalization) -> Tokens {
-        let local: Vec<(DocTokens, Vec<&str>)> = corpus
-            .docs()
-            .par_iter()
-            .enumerate()
-            .map(|(i, d)| tokenize_document(d, &corpus.units(i)))
-            .collect();
+        // Documents are tokenised in parallel in batches, and each batch's local vocabularies
+        // are merged (in document order) and dropped before the next: the per-document type
+        // lists never all live at once.
         let mut vocab = Vocabulary::new(normalization);
-        let maps: Vec<Vec<u32>> = local
-            .iter()
-            .map(|(_, types)| types.iter().map(|t| vocab.intern(t)).collect())
-            .collect();
-        let docs = local
-            .into_par_iter()
-            .zip(maps.into_par_iter())
-            .map(|((mut dt, _), map)| {
-                for id in dt.ids.iter_mut() {
-                    *id = map[*id as usize];
-                }
-                dt
-            })
-            .collect();
+        let mut docs: Vec<DocTokens> = Vec::with_capacity(corpus.len());
+        let batch = (rayon::current_num_threads() * 16).max(1);
+        let n = corpus.len();
+        let mut lo = 0;
+        while lo < n {
+            let hi = (lo + batch).min(n);
+            let local: Vec<(DocTokens, Vec<&str>)> = (lo..hi)
+                .into_par_iter()
+                .map(|i| tokenize_document(&corpus.docs()[i], &corpus.units(i)))
+                .collect();
+            let maps: Vec<Vec<u32>> = local
+                .iter()
+                .map(|(_, types)| types.iter().map(|t| vocab.intern(t)).collect())
+                .collect();
+            let mapped: Vec<DocTokens> = local
+                .into_par_iter()
+                .zip(maps.into_par_iter())
+                .map(|((mut dt, _), map)| {
+                    for id in dt.ids.iter_mut() {
+                        *id = map[*id as usize];
+                    }
+                    dt
+                })
+                .collect();
+            docs.extend(mapped);
+            lo = hi;
+        }
         Tokens { vocab, docs }
     }
 
@@ -395,8 +422,12 @@ mod tests {
         let v = t.vocabulary();
         let d = t.doc(0);
         let text = &c.docs()[0].text;
+        assert!(d.starts.is_empty() && d.ends.is_empty()); // ids only: 4 bytes a token
+        let seg = segment_document(&c.docs()[0], &c.units(0));
+        assert_eq!(seg.len(), d.len());
+        assert_eq!(seg.units, d.units);
         let toks: Vec<&str> = (0..d.len())
-            .map(|i| &text[d.starts[i] as usize..d.ends[i] as usize])
+            .map(|i| &text[seg.starts[i] as usize..seg.ends[i] as usize])
             .collect();
         assert_eq!(
             toks,

@@ -17,7 +17,7 @@ use crate::kwic::{kwic, KwicOptions, Within};
 use crate::offsets::{bytes_to_chars, chars_to_bytes};
 use crate::pattern::{Patterns, ValueType};
 use crate::tokenize::{for_each_sentence, for_each_token, Normalization};
-use crate::tokens::{tokenize_document, Tokens};
+use crate::tokens::{segment_document, tokenize_document, Tokens};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -1296,11 +1296,14 @@ impl PyTokens {
                 .docs()
                 .par_iter()
                 .zip(corpus.docs().par_iter())
-                .map(|(dt, d)| {
+                .enumerate()
+                .map(|(di, (dt, d))| {
+                    // offsets are not stored: segment the document again (same tokens)
+                    let seg = segment_document(d, &corpus.units(di));
                     let mut offs = Vec::with_capacity(dt.len() * 2);
-                    for i in 0..dt.len() {
-                        offs.push(dt.starts[i] as usize);
-                        offs.push(dt.ends[i] as usize);
+                    for i in 0..seg.len() {
+                        offs.push(seg.starts[i] as usize);
+                        offs.push(seg.ends[i] as usize);
                     }
                     let ch = bytes_to_chars(&d.text, &offs);
                     let mut turn = Vec::with_capacity(dt.len());

@@ -609,29 +609,34 @@ impl LabelParser {
     /// assert_eq!(timed[0].time_end, Some(69.0));
     /// ```
     pub fn parse(&self, text: &str) -> Vec<TurnSpec> {
-        let mut lines = Vec::new();
         let mut line_start = 0;
-        while line_start < text.len() {
-            let line_end = text[line_start..]
-                .find('\n')
+        let lines = std::iter::from_fn(move || {
+            if line_start >= text.len() {
+                return None;
+            }
+            let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
                 .map_or(text.len(), |i| line_start + i);
-            lines.push(Line {
+            let l = Line {
                 start: line_start,
                 end: line_end,
                 label: None,
-            });
+                outside: false,
+            };
             line_start = line_end + 1;
-        }
-        self.parse_lines(text, &lines)
+            Some(l)
+        });
+        self.parse_lines(text, lines)
     }
 
     /// Splits `text` into turns given its lines (byte ranges, in order, not overlapping); a
     /// line may carry a label found by other means (a table row's speaker cell, a bold run),
     /// which is used instead of the pattern.  [`LabelParser::parse`] is this over `\n`-lines.
-    pub fn parse_lines(&self, text: &str, lines: &[Line]) -> Vec<TurnSpec> {
+    pub fn parse_lines(&self, text: &str, lines: impl IntoIterator<Item = Line>) -> Vec<TurnSpec> {
         let mut turns: Vec<TurnSpec> = Vec::new();
         // A timestamp alone on a line: (line start, seconds), for the turn on the next line.
         let mut pending: Option<(usize, f64)> = None;
+        // False once a line outside every turn has closed the last turn.
+        let mut open = false;
         let close = |t: &mut TurnSpec, end: usize| {
             let end = end.max(t.start);
             let body = &text[t.start..end];
@@ -643,8 +648,18 @@ impl LabelParser {
         for l in lines {
             let line = &text[l.start..l.end];
             let line = line.strip_suffix('\r').unwrap_or(line);
-            let found: Option<KnownLabel> = match &l.label {
-                Some(f) => Some(f.clone()),
+            if l.outside {
+                if open {
+                    if let Some(prev) = turns.last_mut() {
+                        close(prev, pending.map_or(l.start, |p| p.0));
+                    }
+                    open = false;
+                }
+                pending = None;
+                continue;
+            }
+            let found: Option<KnownLabel> = match l.label {
+                Some(f) => Some(f),
                 None => self.label(line).map(|(name, len, time)| {
                     let label_end = l.start + len;
                     let label_trim = text[l.start..label_end].trim_end();
@@ -669,9 +684,12 @@ impl LabelParser {
                     (Some((at, _)), Some(t)) => (at, Some(t)),
                     (None, t) => (l.start, t),
                 };
-                if let Some(prev) = turns.last_mut() {
-                    close(prev, cut);
+                if open {
+                    if let Some(prev) = turns.last_mut() {
+                        close(prev, cut);
+                    }
                 }
+                open = true;
                 turns.push(TurnSpec {
                     speaker: (!name.is_empty()).then_some(name),
                     start: content_start,
@@ -686,8 +704,10 @@ impl LabelParser {
                 pending = None;
             }
         }
-        if let Some(prev) = turns.last_mut() {
-            close(prev, text.len());
+        if open {
+            if let Some(prev) = turns.last_mut() {
+                close(prev, text.len());
+            }
         }
         // A timed turn ends where the next timed turn starts.
         let mut next: Option<f64> = None;
@@ -713,6 +733,8 @@ pub struct Line {
     pub end: usize,
     /// A label known without the pattern.
     pub label: Option<KnownLabel>,
+    /// The line belongs to no turn (a table's header row): it ends the current turn.
+    pub outside: bool,
 }
 
 /// A label a reader found by structure rather than by the label pattern.
@@ -769,18 +791,15 @@ fn utf8(body: &[u8], bom: usize, path: &str) -> Result<String> {
 
 /// Decodes a transcript's bytes: UTF-8 (a byte-order mark is dropped), or UTF-16 LE/BE when
 /// the file starts with its byte-order mark.  Other encodings must be named by the caller and
-/// decoded before (qualcore's Python layer does that).
-pub fn decode_text(bytes: &[u8], path: &str) -> Result<String> {
+/// decoded before (qualcore's Python layer does that).  UTF-8 is taken over without a copy.
+/// Text that decodes as UTF-8 but is full of NUL bytes is UTF-16 without its byte-order mark:
+/// an error says so rather than returning text full of NULs.
+pub fn decode_text(mut bytes: Vec<u8>, path: &str) -> Result<String> {
+    let total = bytes.len();
     let utf16 = |body: &[u8], big: bool| -> Result<String> {
-        if body.len() % 2 == 1 {
-            return Err(Error::new(ErrorKind::Decode {
-                path: path.to_string(),
-                byte_offset: bytes.len() - 1,
-                line: 0,
-                encoding: if big { "UTF-16BE" } else { "UTF-16LE" }.into(),
-            }));
-        }
-        let units = body.chunks_exact(2).map(|c| {
+        let enc = if big { "UTF-16BE" } else { "UTF-16LE" };
+        let whole = body.len() - body.len() % 2;
+        let units = body[..whole].chunks_exact(2).map(|c| {
             if big {
                 u16::from_be_bytes([c[0], c[1]])
             } else {
@@ -789,34 +808,72 @@ pub fn decode_text(bytes: &[u8], path: &str) -> Result<String> {
         });
         let mut out = String::with_capacity(body.len() / 2);
         let mut line = 1;
-        for (k, r) in char::decode_utf16(units).enumerate() {
+        let mut unit = 0usize; // 2-byte units consumed
+        for r in char::decode_utf16(units) {
             match r {
                 Ok(c) => {
                     if c == '\n' {
                         line += 1;
                     }
+                    unit += c.len_utf16();
                     out.push(c)
                 }
                 Err(_) => {
                     return Err(Error::new(ErrorKind::Decode {
                         path: path.to_string(),
-                        byte_offset: 2 + 2 * k,
+                        byte_offset: 2 + 2 * unit,
                         line,
-                        encoding: if big { "UTF-16BE" } else { "UTF-16LE" }.into(),
+                        encoding: enc.into(),
                     }))
                 }
             }
         }
+        if whole != body.len() {
+            return Err(Error::new(ErrorKind::Decode {
+                path: path.to_string(),
+                byte_offset: total - 1,
+                line,
+                encoding: enc.into(),
+            }));
+        }
         Ok(out)
     };
-    if let Some(body) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        utf8(body, 3, path)
-    } else if let Some(body) = bytes.strip_prefix(b"\xFF\xFE") {
-        utf16(body, false)
-    } else if let Some(body) = bytes.strip_prefix(b"\xFE\xFF") {
-        utf16(body, true)
+    if bytes.starts_with(b"\xFF\xFE") {
+        utf16(&bytes[2..], false)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        utf16(&bytes[2..], true)
     } else {
-        utf8(bytes, 0, path)
+        let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+            3
+        } else {
+            0
+        };
+        let probe = &bytes[..bytes.len().min(4096)];
+        let nuls = probe.iter().filter(|&&b| b == 0).count();
+        if probe.len() >= 8 && nuls * 4 >= probe.len() {
+            return Err(Error::new(ErrorKind::Parse {
+                path: path.to_string(),
+                line: 0,
+                message: "looks like UTF-16 without a byte-order mark (every other byte is NUL); \
+                          read it with encoding='utf-16-le' (or 'utf-16-be')"
+                    .into(),
+            }));
+        }
+        match String::from_utf8(bytes) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                let body = e.as_bytes();
+                let at = e.utf8_error().valid_up_to();
+                let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count();
+                Err(Error::new(ErrorKind::Decode {
+                    path: path.to_string(),
+                    byte_offset: at + bom,
+                    line,
+                    encoding: "UTF-8".into(),
+                }))
+            }
+        }
     }
 }
 
@@ -824,8 +881,7 @@ pub fn decode_text(bytes: &[u8], path: &str) -> Result<String> {
 /// ([`normalise_newlines`]).
 pub fn read_text_file(path: &str) -> Result<(String, LineEnds)> {
     let bytes = read_bytes(path)?;
-    let text = decode_text(&bytes, path)?;
-    drop(bytes);
+    let text = decode_text(bytes, path)?;
     Ok(normalise_newlines(text))
 }
 

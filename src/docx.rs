@@ -380,6 +380,15 @@ const HEADER_TEXT: &[&str] = &[
     "dialogue",
     "speech",
 ];
+const HEADER_TIME: &[&str] = &[
+    "time",
+    "timestamp",
+    "timecode",
+    "start",
+    "start time",
+    "begin",
+    "zeit",
+];
 
 fn turns_of(text: &str, blocks: &[Block], parser: &LabelParser) -> Vec<TurnSpec> {
     let name_re = regex::Regex::new(
@@ -395,7 +404,9 @@ fn turns_of(text: &str, blocks: &[Block], parser: &LabelParser) -> Vec<TurnSpec>
                     let raw = &text[*start..*start + bold];
                     let lead = raw.len() - raw.trim_start().len();
                     let name = raw.trim().trim_end_matches(':').trim_end();
-                    if name_re.is_match(name) {
+                    // a paragraph all in bold is a heading, not a label
+                    let rest = text[*start + bold..*end].trim_start_matches([' ', '\t', ':']);
+                    if name_re.is_match(name) && !rest.trim().is_empty() {
                         let after = &text[*start + bold..*end];
                         let colon = after.len() - after.trim_start_matches([' ', '\t', ':']).len();
                         label = Some(KnownLabel {
@@ -410,6 +421,7 @@ fn turns_of(text: &str, blocks: &[Block], parser: &LabelParser) -> Vec<TurnSpec>
                     start: *start,
                     end: *end,
                     label,
+                    outside: false,
                 });
             }
             Block::Row { start, end, cells } => {
@@ -426,12 +438,15 @@ fn turns_of(text: &str, blocks: &[Block], parser: &LabelParser) -> Vec<TurnSpec>
                 };
                 let header =
                     k == 0 || matches!(blocks.get(k.wrapping_sub(1)), Some(Block::Para { .. }));
+                let named = |c: Option<(usize, usize, &str)>, names: &[&str]| {
+                    c.is_some_and(|(_, _, s)| names.contains(&s.to_lowercase().as_str()))
+                };
                 let is_header = header
-                    && spk.is_some_and(|(_, _, s)| {
-                        HEADER_SPEAKER.contains(&s.to_lowercase().as_str())
-                    })
-                    && body
-                        .is_some_and(|(_, _, s)| HEADER_TEXT.contains(&s.to_lowercase().as_str()));
+                    && ((named(spk, HEADER_SPEAKER) && named(body, HEADER_TEXT))
+                        || (cells.len() >= 3
+                            && named(cell(0), HEADER_TIME)
+                            && named(cell(1), HEADER_SPEAKER)
+                            && named(cell(2), HEADER_TEXT)));
                 let label = match (spk, body) {
                     (Some((sa, sb, s)), Some((ba, _, _))) if !is_header => Some(KnownLabel {
                         speaker: s.to_string(),
@@ -445,11 +460,12 @@ fn turns_of(text: &str, blocks: &[Block], parser: &LabelParser) -> Vec<TurnSpec>
                     start: *start,
                     end: *end,
                     label,
+                    outside: is_header,
                 });
             }
         }
     }
-    parser.parse_lines(text, &lines)
+    parser.parse_lines(text, lines)
 }
 
 #[cfg(test)]

@@ -1027,6 +1027,7 @@ def read_transcripts(
             problems,
         )
     table_corpus = None
+    table_error: QualcoreError | None = None
     failures: list[tuple[str, str, str]] = []
     if any(is_table):
         table_files = [f for f, t in zip(files, is_table) if t]
@@ -1046,12 +1047,30 @@ def read_transcripts(
                 table_ids.extend(tids)
             frame = pd.concat(frames, ignore_index=True) if frames else None
         else:
-            frame, table_ids = _tables.read_table_files(
-                table_files, table_formats, columns=columns, sheet=sheet,
-                records=records, missing_text=missing_text, taken=taken,
-            )
+            try:
+                frame, table_ids = _tables.read_table_files(
+                    table_files, table_formats, columns=columns, sheet=sheet,
+                    records=records, missing_text=missing_text, taken=taken,
+                )
+            except QualcoreError as err:
+                table_error = err
+                frame = None
         if frame is not None:
             table_corpus = _tables.frame_corpus(frame, interviewer=interviewer)
+    if table_error is not None:
+        # the text files' problems are reported with the tables' (every bad file at once)
+        if text_files:
+            label = DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern
+            _, text_failures = _read_text_files(text_files, ids, label, [f for f, t in zip(formats, is_table) if t is False],
+                                                encoding, "collect", False, threads)
+        else:
+            text_failures = []
+        if not text_failures:
+            raise table_error
+        problems = list(table_error.problems) + [m for _, _, m in text_failures]
+        raise type(table_error)(f"{len(problems)} problems:\n  - " + "\n  - ".join(problems), problems) \
+            if all(c == type(table_error).__name__ for _, c, _ in text_failures) else \
+            QualcoreError(f"{len(problems)} problems:\n  - " + "\n  - ".join(problems), problems)
     if text_files:
         label = DEFAULT_LABEL_PATTERN if label_pattern is None else label_pattern
         # `t is False`: a table file that failed above is marked None, and is not a text file

@@ -460,6 +460,12 @@ impl Corpus {
 pub struct LabelParser {
     re: Regex,
     stamp_line: Regex,
+    /// Capture-group indices of the speaker groups (with "is the bracket style") and of the
+    /// time groups, looked up once.
+    speaker_groups: Vec<(usize, bool)>,
+    time_groups: Vec<usize>,
+    /// The default pattern: a line can only be a label if it has `:`, `]` or `*` in it.
+    default: bool,
 }
 
 /// The default speaker-label pattern.  A label is one to four words at the start of a line,
@@ -559,34 +565,62 @@ impl LabelParser {
             ));
         }
         let stamp_line = Regex::new(STAMP_LINE).expect("the timestamp pattern compiles");
-        Ok(LabelParser { re, stamp_line })
+        let index = |name: &str| re.capture_names().position(|n| n == Some(name));
+        let mut speaker_groups: Vec<(usize, bool)> = ["speaker", "speaker2", "speaker3"]
+            .iter()
+            .filter_map(|n| index(n).map(|i| (i, *n == "speaker2")))
+            .collect();
+        if speaker_groups.is_empty() {
+            speaker_groups.push((1, false));
+        }
+        let time_groups = ["time", "time2", "time3"]
+            .iter()
+            .filter_map(|n| index(n))
+            .collect();
+        Ok(LabelParser {
+            default: pattern == DEFAULT_LABEL_PATTERN,
+            re,
+            stamp_line,
+            speaker_groups,
+            time_groups,
+        })
     }
 
     /// The speaker, the label's length and the start time of a label at the start of `line`.
     pub fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
-        let caps = self.re.captures(line)?;
-        let whole = caps.get(0)?;
+        let mut locs = self.re.capture_locations();
+        self.label_with(line, &mut locs)
+    }
+
+    /// [`LabelParser::label`] with capture slots reused from line to line.
+    fn label_with<'t>(
+        &self,
+        line: &'t str,
+        locs: &mut regex::CaptureLocations,
+    ) -> Option<(&'t str, usize, Option<f64>)> {
+        if self.default && memchr::memchr3(b':', b']', b'*', line.as_bytes()).is_none() {
+            return None; // every style of the default pattern has one of these
+        }
+        let whole = self.re.captures_read(locs, line)?;
         if whole.start() != 0 {
             return None;
         }
-        let named = ["speaker", "speaker2", "speaker3"]
+        let (sp, bracket) = self
+            .speaker_groups
             .iter()
-            .find_map(|n| caps.name(n).map(|m| (*n, m)));
-        let (group, sp) = match named {
-            Some(x) => x,
-            None => ("", caps.get(1)?),
-        };
-        let name = sp.as_str().trim();
+            .find_map(|&(i, b)| locs.get(i).map(|g| (g, b)))?;
+        let name = line[sp.0..sp.1].trim();
         if name.is_empty() {
             return None;
         }
-        if group == "speaker2" && ANNOTATIONS.contains(&name.to_lowercase().as_str()) {
+        if bracket && ANNOTATIONS.contains(&name.to_lowercase().as_str()) {
             return None;
         }
-        let time = ["time", "time2", "time3"]
+        let time = self
+            .time_groups
             .iter()
-            .find_map(|n| caps.name(n))
-            .and_then(|m| parse_timestamp(m.as_str()));
+            .find_map(|&i| locs.get(i))
+            .and_then(|(a, b)| parse_timestamp(&line[a..b]));
         Some((name, whole.end(), time))
     }
 
@@ -645,6 +679,7 @@ impl LabelParser {
             let lead = trimmed.len() - trimmed.trim_start().len();
             t.start += lead;
         };
+        let mut locs = self.re.capture_locations();
         for l in lines {
             let line = &text[l.start..l.end];
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -660,7 +695,7 @@ impl LabelParser {
             }
             let found: Option<KnownLabel> = match l.label {
                 Some(f) => Some(f),
-                None => self.label(line).map(|(name, len, time)| {
+                None => self.label_with(line, &mut locs).map(|(name, len, time)| {
                     let label_end = l.start + len;
                     let label_trim = text[l.start..label_end].trim_end();
                     let lead = label_trim.len() - label_trim.trim_start().len();

@@ -57,10 +57,14 @@ $(BENCH_DEPS): requirements-bench.txt $(DEPS)
 bench: build $(BENCH_DEPS)
 	$(PY) benchmarks/run.py --size 16mb
 	$(PY) benchmarks/refi.py
+	$(PY) benchmarks/reading.py --size 16mb
+	$(PY) benchmarks/cooc.py --size 16mb
 
 bench-full: build $(BENCH_DEPS)
 	$(PY) benchmarks/run.py --size 256mb
 	$(PY) benchmarks/refi.py
+	$(PY) benchmarks/reading.py --size 256mb
+	$(PY) benchmarks/cooc.py --size 256mb
 
 clean:
 	cargo clean

@@ -25,6 +25,7 @@ MODULES = [
     "qualcore._tables",
     "qualcore._attributes",
     "qualcore._report",
+    "qualcore.dask",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

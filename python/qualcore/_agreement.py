@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._util import threads_arg
 from .errors import AgreementError, ArgumentError
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def _units_table(coding: Coding, unit: str, docs: list[int]) -> pd.DataFrame:
     if unit == "document":
         return pd.DataFrame({"doc": docs_arr, "start": np.zeros(len(docs_arr), dtype=np.int64), "end": lengths[docs_arr]})
     if unit == "sentence":
-        cols = corpus._native.sentences()
+        cols = corpus._native.sentences(threads=threads_arg(None))
         doc, start, end = cols["doc"], cols["start"], cols["end"]
     else:
         tt = corpus._turn_table()

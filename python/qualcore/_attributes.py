@@ -436,5 +436,5 @@ def _take(values: Any, rows: list[int]) -> Any:
     if isinstance(values, pd.Categorical):
         return values.take(rows) if rows else values[:0]
     if isinstance(values, pd.api.extensions.ExtensionArray):
-        return values.take(rows)
+        return values.take(np.asarray(rows, dtype=np.intp))
     return np.asarray(values)[rows] if len(rows) else np.asarray(values)[:0]

@@ -376,7 +376,8 @@ def _unit_keys(coding: Coding, count: str, rows: np.ndarray) -> np.ndarray:
         return key
     starts = f["start"].to_numpy()[rows]
     ends = f["end"].to_numpy()[rows]
-    return (pos * (np.int64(1) << 42) + starts) * (np.int64(1) << 21) + (ends - starts)
+    # one id per distinct (document, start, end): hashed, so no packing that could overflow
+    return pd.DataFrame({"d": pos, "s": starts, "e": ends}).groupby(["d", "s", "e"], sort=False).ngroup().to_numpy(np.int64)
 
 
 def code_matrix(

@@ -59,12 +59,15 @@ bench: build $(BENCH_DEPS)
 	$(PY) benchmarks/refi.py
 	$(PY) benchmarks/reading.py --size 16mb
 	$(PY) benchmarks/cooc.py --size 16mb
+	$(PY) benchmarks/cli_bench.py --size 16mb
 
 bench-full: build $(BENCH_DEPS)
 	$(PY) benchmarks/run.py --size 256mb
 	$(PY) benchmarks/refi.py
 	$(PY) benchmarks/reading.py --size 256mb
 	$(PY) benchmarks/cooc.py --size 256mb
+	$(PY) benchmarks/cli_bench.py --size 256mb
+	$(PY) benchmarks/dask_bench.py
 
 clean:
 	cargo clean

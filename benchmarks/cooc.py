@@ -27,45 +27,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import gc
 import json
 import os
 import platform
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from _measure import measured
 
 TOP = 5000
 WINDOW = 5
 PY_CAP_MB = 4.0
 WINDOW_CAP_MB = 64.0  # the window task runs on the first 64 MB (the numpy peer needs ~40 bytes a token per distance)
 WORD = re.compile(r"\w+")
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _reset_peak() -> None:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-    except OSError:
-        pass
-
-
-def _peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1e3
-    return float("nan")
 
 
 def doc_qualcore(ids, texts):  # type: ignore[no-untyped-def]
@@ -140,14 +119,9 @@ def child(tool: str, size: str) -> None:
     ensure_data(size)
     cap = PY_CAP_MB if tool == "window/pure-python" else WINDOW_CAP_MB if tool.startswith("window/") else None
     ids, texts, nbytes, _ = load_books(size, cap_mb=cap)
-    gc.collect()
-    base = _rss_mb()
-    _reset_peak()
-    t = time.perf_counter()
-    out = TOOLS[tool](ids, texts)
-    secs = time.perf_counter() - t
+    out, secs, peak, _ = measured(lambda: TOOLS[tool](ids, texts))
     out.update({"tool": tool, "seconds": secs, "mb": nbytes / 1e6, "mb_per_s": nbytes / 1e6 / secs,
-                "peak_above_base_mb": _peak_mb() - base})
+                "peak_above_base_mb": peak})
     print("@@COOC@@ " + json.dumps(out))
 
 

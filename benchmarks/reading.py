@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as _dt
-import gc
 import hashlib
 import json
 import os
@@ -63,35 +62,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from _measure import measured
+
 MARK = "@@READING@@ "
 MIN_TIMED_S = 2.0
 MAX_RUNS = 25
 AMI_DIRS = [Path("/work/shared/data/ami"), REPO.parent / "shared" / "data" / "ami"]
-
-
-# --------------------------------------------------------------------------- memory
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:  # not Linux, or not allowed: the peak then includes what came before
-        return False
-
-
-def _peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1e3
-    return float("nan")
 
 
 # --------------------------------------------------------------------------- the re baseline
@@ -213,14 +189,11 @@ def child(tool: str, folder: str, fmt: str, repeats: int) -> None:
     reset = True
     result: Any = None
     while len(times) < repeats or (sum(times) < MIN_TIMED_S and len(times) < MAX_RUNS):
-        result = None
-        gc.collect()
-        base = _rss_mb()
-        reset = _reset_peak() and reset
-        t = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - t)
-        peaks.append(_peak_mb() - base)
+        result = None  # the last run's result is freed before the next is measured
+        result, secs, peak, peak_reset = measured(run)
+        times.append(secs)
+        peaks.append(peak)
+        reset = peak_reset and reset
 
     out: dict[str, Any] = {"tool": tool, "times": times, "seconds": statistics.median(times),
                            "peak_above_base_mb": max(peaks), "peak_reset": reset}

@@ -16,44 +16,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import gc
 import json
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _measure import measured
+
 N_DOCS = 1000
 N_CODINGS = 100_000
 TEXT_MB = 50.0
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:  # not Linux, or not allowed: the peak then includes the set-up
-        return False
-
-
-def _peak_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1]) / 1e3
-    return float("nan")
 
 
 def project():  # type: ignore[no-untyped-def]
@@ -92,24 +70,17 @@ def child(mode: str, path: str) -> None:
     if mode == "write":
         corpus, cb, coding, text_mb = project()
         out["text_mb"] = text_mb
-        gc.collect()
-        base = _rss_mb()
-        out["peak_reset"] = _reset_peak()
-        t = time.perf_counter()
-        qc.write_qdpx(corpus, cb, coding, path)
-        out["seconds"] = time.perf_counter() - t
+        m = measured(lambda: qc.write_qdpx(corpus, cb, coding, path))
+        out["peak_reset"], out["seconds"] = m.peak_reset, m.seconds
         out["file_mb"] = os.path.getsize(path) / 1e6
     else:
-        gc.collect()
-        base = _rss_mb()
-        out["peak_reset"] = _reset_peak()
-        t = time.perf_counter()
-        p = qc.read_qdpx(path)
-        out["seconds"] = time.perf_counter() - t
+        m = measured(lambda: qc.read_qdpx(path))
+        p = m.result
+        out["peak_reset"], out["seconds"] = m.peak_reset, m.seconds
         out["codings"] = len(p.coding)
         out["documents"] = len(p.corpus)
         out["warnings"] = len(p.warnings)
-    out["peak_above_base_mb"] = _peak_mb() - base
+    out["peak_above_base_mb"] = m.peak_above_base_mb
     if mode == "read":
         # checked after the measurement: the same texts and codings as the writer made
         corpus, cb, coding, _ = project()

@@ -488,17 +488,9 @@ def saturation(coding: Coding, order: Sequence[str] | None = None, level: int | 
     )
 
 
-def autocode(
-    corpus: Corpus,
-    codebook: Codebook,
-    unit: str = "match",
-    speakers: Iterable[str] | None = None,
-    coder: str = "autocode",
-    case_insensitive: bool = True,
-    valuetype: str = "glob",
-    threads: int | None = None,
-) -> Coding:
-    """See :meth:`Corpus.autocode`."""
+def autocode(corpus: Corpus, codebook: Codebook, *, unit: str, speakers: Iterable[str] | None, coder: str,
+             case_insensitive: bool, valuetype: str, threads: int | None) -> Coding:
+    """See :meth:`Corpus.autocode` (which has the defaults)."""
     pairs = codebook.patterns()
     if not pairs:
         raise ArgumentError("codebook: no code has patterns to auto-code with")
@@ -531,23 +523,24 @@ def autocode(
     return Coding(corpus, codebook, frame)
 
 
-def align(
-    corpus: Corpus,
-    extracts: pd.DataFrame,
-    doc: str = "doc_id",
-    code: str = "code",
-    text: str = "text",
-    codebook: Codebook | None = None,
-    coder: str = "aligned",
-    tolerance: float = 0.15,
-    threads: int | None = None,
-) -> tuple[Coding, pd.DataFrame]:
-    """See :meth:`Corpus.align`."""
+def _check_extract_columns(extracts: pd.DataFrame, doc: str, code: str, text: str) -> None:
     for arg, col in (("doc", doc), ("code", code), ("text", text)):
         if col not in extracts.columns:
             raise ArgumentError(f"{arg}: no column {col!r} in the extracts (columns: {list(extracts.columns)})")
+
+
+def _flat_codebook(extracts: pd.DataFrame, code: str) -> Codebook:
+    """The codebook :func:`align` uses when given none: the extracts' codes, flat, in order of
+    first appearance."""
+    return Codebook(Code(str(c)) for c in dict.fromkeys(extracts[code].tolist()))
+
+
+def align(corpus: Corpus, extracts: pd.DataFrame, *, doc: str, code: str, text: str, codebook: Codebook | None,
+          coder: str, tolerance: float, threads: int | None) -> tuple[Coding, pd.DataFrame]:
+    """See :meth:`Corpus.align` (which has the defaults)."""
+    _check_extract_columns(extracts, doc, code, text)
     if codebook is None:
-        codebook = Codebook(Code(str(c)) for c in dict.fromkeys(extracts[code].tolist()))
+        codebook = _flat_codebook(extracts, code)
     ids = [str(d) for d in extracts[doc].tolist()]
     positions = corpus._id_positions()
     pos = np.array([positions.get(d, -1) for d in ids], dtype=np.int64)

@@ -249,6 +249,20 @@ def _check(unit: str, window: Any, within: str, ordered: bool) -> int | None:
     return window
 
 
+def _check_args(unit: str, window: Any, within: str, ordered: bool, measure: str, tidy: bool, sparse: bool) -> int | None:
+    """Validates the arguments of :func:`cooccurrence` (but ``level`` and ``by``); the window
+    as an int (or None)."""
+    window = _check(unit, window, within, ordered)
+    if measure not in COOCCURRENCE_MEASURES:
+        raise ArgumentError(f"measure: {measure!r} is not one of {list(COOCCURRENCE_MEASURES)}")
+    if (unit == "overlap" or window is not None) and measure in ("lift", "pmi"):
+        what = "'overlap'" if unit == "overlap" else f"a window (unit={unit!r}, window={window})"
+        raise ArgumentError(f"measure: {measure!r} needs a unit with a number of units (sentence, turn, document, case), not {what}")
+    if tidy and sparse:
+        raise ArgumentError("tidy and sparse: choose one")
+    return window
+
+
 def cooccurrence(
     coding: Coding,
     unit: str = "sentence",
@@ -331,15 +345,8 @@ def cooccurrence(
     >>> qc.cooccurrence(coding, unit="window", window=5, ordered=True).values.tolist()  # trust before data
     [[2, 2], [0, 2]]
     """
-    window = _check(unit, window, within, ordered)
-    if measure not in COOCCURRENCE_MEASURES:
-        raise ArgumentError(f"measure: {measure!r} is not one of {list(COOCCURRENCE_MEASURES)}")
+    window = _check_args(unit, window, within, ordered, measure, tidy, sparse)
     pairwise = unit == "overlap" or window is not None
-    if pairwise and measure in ("lift", "pmi"):
-        what = "'overlap'" if unit == "overlap" else f"a window (unit={unit!r}, window={window})"
-        raise ArgumentError(f"measure: {measure!r} needs a unit with a number of units (sentence, turn, document, case), not {what}")
-    if tidy and sparse:
-        raise ArgumentError("tidy and sparse: choose one")
     nodes, node_of = _nodes(coding, level)
     iv = _intervals(coding, unit, window, within) if window is not None else None
     opts = {"unit": unit, "window": window, "within": within if unit == "window" else None, "ordered": bool(ordered)}
@@ -397,6 +404,15 @@ def _one(coding: Coding, opts: dict[str, Any], rows: np.ndarray, nodes: list[str
         incidence = sp.csr_matrix((np.ones(len(nn), dtype=np.int64), (row, nn)), shape=(len(units_used), n_nodes))
         counts = (incidence.T @ incidence).tocsr()
         counts.eliminate_zeros()
+    return _result(counts, nodes, measure, total, opts, tidy, sparse)
+
+
+def _result(counts: Any, nodes: list[str], measure: str, total: int | None, opts: dict[str, Any], tidy: bool,
+            sparse: bool) -> Any:
+    """What :func:`cooccurrence` returns for the code × code ``counts`` (sparse): the measure as
+    ``(sparse matrix, labels)``, tidy rows or a labelled frame whose ``attrs`` hold ``opts``
+    (``unit``, ``window``, ``within``, ``ordered``), the measure and ``total`` (``n_units``)."""
+    ordered = opts["ordered"]
     values = _measure(counts, measure, total)
     if sparse:
         values.indices = values.indices.astype(np.int64)
@@ -412,7 +428,7 @@ def _one(coding: Coding, opts: dict[str, Any], rows: np.ndarray, nodes: list[str
         return pd.DataFrame({"code_a": np.array(nodes, dtype=object)[ra], "code_b": np.array(nodes, dtype=object)[cb_],
                              "n": n.astype(np.int64), "value": np.asarray(up.data[keep][order], dtype=float)})
     frame = pd.DataFrame(values.toarray(), index=pd.Index(nodes, name="code_a"), columns=pd.Index(nodes, name="code_b"))
-    frame.attrs.update({"unit": unit, "measure": measure, "n_units": total, "window": opts["window"],
+    frame.attrs.update({"unit": opts["unit"], "measure": measure, "n_units": total, "window": opts["window"],
                         "within": opts["within"], "ordered": ordered})
     return frame
 

@@ -198,14 +198,7 @@ class Corpus:
         """
         if not isinstance(df, pd.DataFrame):
             raise ArgumentError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-        for arg, col in (("text", text), ("doc_id", doc_id), ("speaker", speaker),
-                         ("time_start", time_start), ("time_end", time_end)):
-            if col is not None and col not in df.columns:
-                raise ArgumentError(f"{arg}: no column {col!r} in the frame (columns: {list(df.columns)})")
-        if attributes is not None:
-            missing = [a for a in attributes if a not in df.columns]
-            if missing:
-                raise ArgumentError(f"attributes: no column {missing} in the frame (columns: {list(df.columns)})")
+        _check_frame_columns(df.columns, text, doc_id, speaker, time_start, time_end, attributes)
         if df[doc_id].isna().any():
             rows = np.flatnonzero(df[doc_id].isna().to_numpy())[:10].tolist()
             raise ArgumentError(f"doc_id: missing ids at rows {rows}")
@@ -1235,6 +1228,20 @@ def _is_utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_frame_columns(columns: Any, text: str, doc_id: str, speaker: str | None, time_start: str | None,
+                         time_end: str | None, attributes: Sequence[str] | None, id_in_index: bool = False) -> None:
+    """Raises ArgumentError for the first argument of :meth:`Corpus.from_frame` that names a
+    column not in ``columns`` (``doc_id`` may name the index instead when ``id_in_index``)."""
+    for arg, col in (("text", text), ("doc_id", doc_id), ("speaker", speaker),
+                     ("time_start", time_start), ("time_end", time_end)):
+        if col is not None and col not in columns and not (arg == "doc_id" and id_in_index):
+            raise ArgumentError(f"{arg}: no column {col!r} in the frame (columns: {list(columns)})")
+    if attributes is not None:
+        missing = [a for a in attributes if a not in columns]
+        if missing:
+            raise ArgumentError(f"attributes: no column {missing} in the frame (columns: {list(columns)})")
 
 
 def _raise_surrogate_row(values: list[str], ids: list[str]) -> None:

@@ -292,10 +292,50 @@ def _rows(tokens: Tokens, st: _Stream, by: Any, allow_turn: bool = True) -> tupl
     return row, pd.DataFrame({by: labels}), labels
 
 
-# =========================================================================== Dfm
+# =========================================================================== Dfm, Fcm
 
 
-class Dfm:
+class _TermMatrix:
+    """What :class:`Dfm` and :class:`Fcm` share: the sparse ``matrix`` and its terms
+    (``vocabulary_``: ``{term: column}``; :meth:`get_feature_names_out`).
+
+    >>> import qualcore as qc
+    >>> d = qc.Corpus.from_texts(["b a b"]).tokens().dfm()
+    >>> d.vocabulary_, d.shape
+    ({'a': 0, 'b': 1}, (1, 2))
+    """
+
+    __slots__ = ("_features", "matrix", "vocabulary_")
+
+    def __init__(self, matrix: Any, features: np.ndarray) -> None:
+        self.matrix = matrix
+        self._features = np.asarray(features, dtype=object)
+        self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(self._features.tolist())}
+
+    def get_feature_names_out(self) -> np.ndarray:
+        """The terms, one per column (and, in an :class:`Fcm`, one per row): an object array,
+        as scikit-learn returns.
+
+        >>> import qualcore as qc
+        >>> t = qc.Corpus.from_texts(["b a b"]).tokens()
+        >>> t.dfm().get_feature_names_out().tolist(), t.fcm().get_feature_names_out().tolist()
+        (['a', 'b'], ['a', 'b'])
+        """
+        return self._features.copy()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, terms) of a :class:`Dfm`, (terms, terms) of an :class:`Fcm`.
+
+        >>> import qualcore as qc
+        >>> t = qc.Corpus.from_texts(["a b", "b c"]).tokens()
+        >>> t.dfm().shape, t.fcm().shape
+        ((2, 3), (3, 3))
+        """
+        return self.matrix.shape  # type: ignore[no-any-return]
+
+
+class Dfm(_TermMatrix):
     """A document-term matrix: rows (documents, turns, speakers or groups) × terms, with the
     scikit-learn contract of a fitted ``CountVectorizer``.
 
@@ -315,24 +355,13 @@ class Dfm:
     [[1, 0, 1, 1], [0, 1, 2, 0]]
     """
 
-    __slots__ = ("matrix", "rows", "vocabulary_", "by", "_features")
+    __slots__ = ("rows", "by")
 
     def __init__(self, matrix: Any, features: np.ndarray, rows: pd.DataFrame, by: str, index: pd.Index) -> None:
-        self.matrix = matrix
-        self._features = np.asarray(features, dtype=object)
+        super().__init__(matrix, features)
         self.rows = rows
         self.rows.index = index
         self.by = by
-        self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(self._features.tolist())}
-
-    def get_feature_names_out(self) -> np.ndarray:
-        """The terms, one per column (an object array, as scikit-learn returns).
-
-        >>> import qualcore as qc
-        >>> qc.Corpus.from_texts(["b a b"]).tokens().dfm().get_feature_names_out().tolist()
-        ['a', 'b']
-        """
-        return self._features.copy()
 
     @property
     def index(self) -> pd.Index:
@@ -343,16 +372,6 @@ class Dfm:
         ['x', 'y']
         """
         return self.rows.index
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(rows, terms).
-
-        >>> import qualcore as qc
-        >>> qc.Corpus.from_texts(["a b", "b c"]).tokens().dfm().shape
-        (2, 3)
-        """
-        return self.matrix.shape  # type: ignore[no-any-return]
 
     def to_frame(self, sparse: bool = False) -> pd.DataFrame:
         """The matrix as a labelled DataFrame (dense; ``sparse=True`` gives pandas sparse columns).
@@ -391,30 +410,49 @@ def _doc_count_limit(value: Any, name: str, n_rows: int) -> float:
     raise ArgumentError(f"{name}: expected a whole number >= 0 or a proportion in [0.0, 1.0], got {value!r}")
 
 
-def dfm(
-    tokens: Tokens,
-    by: str = "document",
-    ngrams: int | tuple[int, int] = 1,
-    min_df: float = 1,
-    max_df: float = 1.0,
-    max_features: int | None = None,
-    stop_words: str | Iterable[str] | None = None,
-    words_only: bool = True,
-) -> Dfm:
-    """Rows × terms counts; see :meth:`qualcore.Tokens.dfm`."""
-    from scipy import sparse as sp
-
-    lo, hi = _ngram_range(ngrams)
-    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, numbers.Integral)
-                                     or max_features < 1):
-        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
-    st = _stream(tokens)
-    row_of_seg, rows, index = _rows(tokens, st, by)
-    n_rows = len(rows)
+def _df_bounds(min_df: Any, max_df: Any, n_rows: int) -> tuple[float, float]:
+    """min_df and max_df as numbers of rows, checked against each other."""
     low = _doc_count_limit(min_df, "min_df", n_rows)
     high = _doc_count_limit(max_df, "max_df", n_rows)
     if high < low and n_rows:
         raise ArgumentError(f"max_df ({max_df!r}) corresponds to fewer rows than min_df ({min_df!r})")
+    return low, high
+
+
+def _check_max_features(max_features: Any) -> None:
+    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, numbers.Integral)
+                                     or max_features < 1):
+        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+
+
+def _df_kept(x: Any, n_features: int, low: float, high: float) -> np.ndarray:
+    """The columns of ``x`` (rows × terms counts) in at least one and between low and high rows."""
+    dfs = np.bincount(x.indices, minlength=n_features)
+    return np.flatnonzero((dfs > 0) & (dfs >= low) & (dfs <= high))
+
+
+def _dfm_of(x: Any, kept: np.ndarray, names: np.ndarray, max_features: int | None, rows: pd.DataFrame, by: str,
+            index: pd.Index) -> Dfm:
+    """The Dfm of the columns ``kept`` of ``x`` (terms ``names``, sorted), cut to the
+    ``max_features`` most frequent (ties by term)."""
+    if max_features is not None and len(kept) > max_features:
+        tfs = np.asarray(x.sum(axis=0)).ravel()[kept]
+        top = np.sort(np.argsort(-tfs, kind="stable")[:max_features])
+        kept, names = kept[top], names[top]
+    return Dfm(_csr64(x[:, kept]), names, rows, by, index)
+
+
+def dfm(tokens: Tokens, *, by: str, ngrams: int | tuple[int, int], min_df: float, max_df: float,
+        max_features: int | None, stop_words: str | Iterable[str] | None, words_only: bool) -> Dfm:
+    """Rows × terms counts; see :meth:`qualcore.Tokens.dfm` (which has the defaults)."""
+    from scipy import sparse as sp
+
+    lo, hi = _ngram_range(ngrams)
+    _check_max_features(max_features)
+    st = _stream(tokens)
+    row_of_seg, rows, index = _rows(tokens, st, by)
+    n_rows = len(rows)
+    low, high = _df_bounds(min_df, max_df, n_rows)
     norms = tokens._native.norms()
     ids, seg = _filtered(tokens, st, words_only, stop_words)
     occ = _ngrams(ids, seg, lo, hi, len(norms))
@@ -423,23 +461,13 @@ def dfm(
     n_feat = len(occ.feat_start)
     x = _csr64(sp.coo_matrix((np.ones(int(keep.sum()), dtype=np.int64), (r[keep], occ.feat[keep])),
                              shape=(n_rows, n_feat)))
-    dfs = np.bincount(x.indices, minlength=n_feat)
-    mask = (dfs > 0) & (dfs >= low) & (dfs <= high)
-    kept = np.flatnonzero(mask)
+    kept = _df_kept(x, n_feat, low, high)
     names = _names(ids, occ.feat_start[kept], occ.feat_len[kept], norms)
     order = np.argsort(names.astype(str), kind="stable") if len(names) else np.zeros(0, dtype=np.int64)
-    kept, names = kept[order], names[order]
-    if max_features is not None and len(kept) > max_features:
-        tfs = np.asarray(x.sum(axis=0)).ravel()[kept]
-        top = np.sort(np.argsort(-tfs, kind="stable")[:max_features])
-        kept, names = kept[top], names[top]
-    return Dfm(_csr64(x[:, kept]), names, rows, by, index)
+    return _dfm_of(x, kept[order], names[order], max_features, rows, by, index)
 
 
-# =========================================================================== Fcm
-
-
-class Fcm:
+class Fcm(_TermMatrix):
     """A feature co-occurrence matrix: terms × terms, as ``scipy.sparse.csr_matrix``
     (int64 counts, float64 when weighted; 64-bit indices), never dense.
 
@@ -455,14 +483,11 @@ class Fcm:
     [[1, 2], [2, 0]]
     """
 
-    __slots__ = ("matrix", "vocabulary_", "margin", "context", "count", "window", "weights", "ordered", "tri",
-                 "_features")
+    __slots__ = ("margin", "context", "count", "window", "weights", "ordered", "tri")
 
     def __init__(self, matrix: Any, features: np.ndarray, margin: np.ndarray, context: str, count: str,
                  window: int | None, weights: np.ndarray | None, ordered: bool, tri: bool) -> None:
-        self.matrix = matrix
-        self._features = np.asarray(features, dtype=object)
-        self.vocabulary_: dict[str, int] = {t: i for i, t in enumerate(self._features.tolist())}
+        super().__init__(matrix, features)
         self.margin = pd.Series(margin, index=pd.Index(self._features, name="term", dtype=object), name="frequency")
         self.context = context
         self.count = count
@@ -470,25 +495,6 @@ class Fcm:
         self.weights = weights
         self.ordered = ordered
         self.tri = tri
-
-    def get_feature_names_out(self) -> np.ndarray:
-        """The terms, one per row and column.
-
-        >>> import qualcore as qc
-        >>> qc.Corpus.from_texts(["b a"]).tokens().fcm().get_feature_names_out().tolist()
-        ['a', 'b']
-        """
-        return self._features.copy()
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(terms, terms).
-
-        >>> import qualcore as qc
-        >>> qc.Corpus.from_texts(["a b c"]).tokens().fcm().shape
-        (3, 3)
-        """
-        return self.matrix.shape  # type: ignore[no-any-return]
 
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a dense labelled DataFrame (rows: term, columns: the co-occurring term).
@@ -525,24 +531,11 @@ class Fcm:
         return f"<p>{self!r}</p>" + self.to_frame().iloc[:20, :20].to_html()
 
 
-def fcm(
-    tokens: Tokens,
-    context: str = "turn",
-    window: int | None = None,
-    count: str = "frequency",
-    weights: Sequence[float] | None = None,
-    ordered: bool = False,
-    tri: bool = False,
-    within: str | None = None,
-    stop_words: str | Iterable[str] | None = None,
-    words_only: bool = True,
-    max_features: int | None = None,
-) -> Fcm:
-    """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm`."""
-    from scipy import sparse as sp
-
-    from . import _native
-
+def _check_fcm_args(context: str, count: str, window: Any, weights: Sequence[float] | None, ordered: bool, tri: bool,
+                    within: str | None, max_features: Any) -> tuple[int | None, str | None, np.ndarray | None]:
+    """Checks the arguments of :meth:`qualcore.Tokens.fcm`; returns the window and ``within``
+    with their defaults for ``context="window"`` (else as given) and the weight of each
+    distance (None unless ``context="window"``)."""
     if context not in FCM_CONTEXTS:
         raise ArgumentError(f"context: {context!r} is not one of {list(FCM_CONTEXTS)}")
     if count not in FCM_COUNTS:
@@ -567,9 +560,7 @@ def fcm(
         raise ArgumentError(f"weights: only used with count='weighted', not {count!r}")
     if ordered and tri:
         raise ArgumentError("tri: an ordered matrix is not symmetric; use tri=False with ordered=True")
-    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, numbers.Integral)
-                                     or max_features < 1):
-        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+    _check_max_features(max_features)
     w: np.ndarray | None = None
     if context == "window":
         assert window is not None
@@ -582,7 +573,18 @@ def fcm(
                     raise ArgumentError(f"weights: expected {window} weights (one per distance 1..window), got {len(w)}")
         else:
             w = np.ones(window, dtype=np.float64)
+    return window, within, w
 
+
+def fcm(tokens: Tokens, *, context: str, window: int | None, count: str, weights: Sequence[float] | None,
+        ordered: bool, tri: bool, within: str | None, stop_words: str | Iterable[str] | None, words_only: bool,
+        max_features: int | None) -> Fcm:
+    """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm` (which has the defaults)."""
+    from scipy import sparse as sp
+
+    from . import _native
+
+    window, within, w = _check_fcm_args(context, count, window, weights, ordered, tri, within, max_features)
     nat = tokens._native
     if not (context == "window" and count == "boolean") and hasattr(nat, "fcm_units"):
         return _fcm_native(tokens, context, count, window, w, ordered, tri, within, stop_words, words_only,
@@ -611,8 +613,7 @@ def fcm(
     n = len(names)
     dtype = np.float64 if count == "weighted" else np.int64
     if n == 0:
-        return Fcm(_csr64(sp.csr_matrix((0, 0), dtype=dtype)), names, margin, context, count,
-                   window if context == "window" else None, w, ordered, tri)
+        return _fcm_of(None, names, margin, context, count, window, w, ordered, tri)
 
     if context in ("document", "turn"):
         unit = st.seg_doc[seg] if context == "document" else seg
@@ -632,17 +633,13 @@ def fcm(
                                                         np.ascontiguousarray(unit, dtype=np.int64), n,
                                                         [float(x) for x in w], ordered, threads_arg(None))
             m = _csr64(sp.csr_matrix((data.astype(dtype), indices, indptr), shape=(n, n)))
-    if tri:
-        m = _csr64(sp.triu(m))
-    return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
+    return _fcm_of(m, names, margin, context, count, window, w, ordered, tri)
 
 
 def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w: np.ndarray | None, ordered: bool,
                 tri: bool, within: str | None, stop_words: Any, words_only: bool, max_features: int | None) -> Fcm:
     """fcm straight from the token ids in Rust: the features are chosen here from the norms'
     counts (no per-token arrays), the pairs are counted natively, row by row in parallel."""
-    from scipy import sparse as sp
-
     nat = tokens._native
     norms = np.array(nat.norms(), dtype=object)
     counts = np.asarray(nat.norm_counts(), dtype=np.int64)
@@ -666,8 +663,7 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
     n = len(names)
     dtype = np.float64 if count == "weighted" else np.int64
     if n == 0:
-        return Fcm(_csr64(sp.csr_matrix((0, 0), dtype=dtype)), names, margin, context, count,
-                   window if context == "window" else None, w, ordered, tri)
+        return _fcm_of(None, names, margin, context, count, window, w, ordered, tri)
     threads = threads_arg(None)
     if context in ("document", "turn"):
         indptr, indices, data = nat.fcm_units(feature, n, context == "document", count == "boolean", threads)
@@ -680,7 +676,18 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
     m = _csr_native(indptr, indices, data.astype(dtype, copy=False), n)
     if context == "window" and not ordered:
         m = _csr64(m + m.T)
-    if tri:
+    return _fcm_of(m, names, margin, context, count, window, w, ordered, tri)
+
+
+def _fcm_of(m: Any, names: np.ndarray, margin: np.ndarray, context: str, count: str, window: int | None,
+            w: np.ndarray | None, ordered: bool, tri: bool) -> Fcm:
+    """The Fcm of the counts ``m`` (None: no term), its upper triangle when ``tri``; ``window``
+    is kept only with ``context="window"``."""
+    from scipy import sparse as sp
+
+    if m is None:
+        m = _csr64(sp.csr_matrix((0, 0), dtype=np.float64 if count == "weighted" else np.int64))
+    elif tri:
         m = _csr64(sp.triu(m))
     return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
 
@@ -724,16 +731,9 @@ def _window_boolean(f: np.ndarray, unit: np.ndarray, window: int, n: int, ordere
 # =========================================================================== collocations
 
 
-def collocations(
-    tokens: Tokens,
-    size: int | Sequence[int] = 2,
-    min_count: int = 2,
-    measure: str = "lambda",
-    smoothing: float = 0.5,
-    stop_words: str | Iterable[str] | None = None,
-    words_only: bool = True,
-) -> pd.DataFrame:
-    """Collocations; see :meth:`qualcore.Tokens.collocations`."""
+def collocations(tokens: Tokens, *, size: int | Sequence[int], min_count: int, measure: str, smoothing: float,
+                 stop_words: str | Iterable[str] | None, words_only: bool) -> pd.DataFrame:
+    """Collocations; see :meth:`qualcore.Tokens.collocations` (which has the defaults)."""
     sizes = [size] if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
     if not isinstance(sizes, (list, tuple, range)) or not sizes or any(
             isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in sizes):
@@ -849,15 +849,9 @@ def _tuple_codes(ids: np.ndarray, starts: np.ndarray, positions: Iterable[int], 
 # =========================================================================== frequency
 
 
-def frequency(
-    tokens: Tokens,
-    by: str | None = None,
-    n: int | None = 20,
-    ngrams: int | tuple[int, int] = 1,
-    stop_words: str | Iterable[str] | None = None,
-    words_only: bool = True,
-) -> pd.DataFrame:
-    """Top terms by group; see :meth:`qualcore.Tokens.frequency`."""
+def frequency(tokens: Tokens, *, by: str | None, n: int | None, ngrams: int | tuple[int, int],
+              stop_words: str | Iterable[str] | None, words_only: bool) -> pd.DataFrame:
+    """Top terms by group; see :meth:`qualcore.Tokens.frequency` (which has the defaults)."""
     from scipy import sparse as sp
 
     if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1):

@@ -121,15 +121,26 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._codebook import Code, Codebook
-from ._coding import Coding
+from ._codebook import Codebook
+from ._coding import Coding, _check_extract_columns, _flat_codebook
 from ._coding import code_matrix as _code_matrix
-from ._cooccurrence import COOCCURRENCE_MEASURES, _measure
-from ._cooccurrence import _check as _check_cooc
+from ._cooccurrence import _check_args as _check_cooc
+from ._cooccurrence import _result as _cooc_result
 from ._cooccurrence import cooccurrence as _cooccurrence
-from ._corpus import TURN_SEPARATOR, Corpus
-from ._terms import Dfm, Fcm, _csr64, _doc_count_limit
-from ._util import THREADS_ENV
+from ._corpus import TURN_SEPARATOR, Corpus, _check_frame_columns
+from ._terms import (
+    Dfm,
+    Fcm,
+    _check_fcm_args,
+    _check_max_features,
+    _csr64,
+    _df_bounds,
+    _df_kept,
+    _dfm_of,
+    _doc_count_limit,
+    _fcm_of,
+)
+from ._util import THREADS_ENV, threads_arg
 from .errors import ArgumentError, DuplicateIdError
 
 if TYPE_CHECKING:
@@ -418,12 +429,11 @@ def _threads_env(threads: int | None) -> Iterator[None]:
     if threads is None:
         yield
         return
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-        raise ArgumentError(f"threads: expected a whole number >= 1 or None, got {threads!r}")
+    n = threads_arg(threads)  # not None: only checked
     with _ENV_LOCK:
         if _ENV_STATE[0] == 0:
             _ENV_STATE[1] = os.environ.get(THREADS_ENV)
-            os.environ[THREADS_ENV] = str(int(threads))
+            os.environ[THREADS_ENV] = str(n)
         _ENV_STATE[0] += 1
     try:
         yield
@@ -562,11 +572,6 @@ def autocode_partition(
     return _conform(c.frame, _CODING_COLUMNS, _attribute_dtypes(frame, o))
 
 
-def _flat_codebook(extracts: pd.DataFrame, code: str) -> Codebook:
-    """The codebook :meth:`qualcore.Corpus.align` makes when given none."""
-    return Codebook(Code(str(c)) for c in dict.fromkeys(extracts[code].tolist()))
-
-
 def align_partition(
     frame: pd.DataFrame,
     extracts: pd.DataFrame | Shared,
@@ -600,9 +605,7 @@ def align_partition(
     ex = _get(extracts)
     if not isinstance(ex, pd.DataFrame):
         raise ArgumentError(f"extracts: expected a pandas DataFrame, got {type(ex).__name__}")
-    for arg, col in (("doc", doc), ("code", code), ("text", text)):
-        if col not in ex.columns:
-            raise ArgumentError(f"{arg}: no column {col!r} in the extracts (columns: {list(ex.columns)})")
+    _check_extract_columns(ex, doc, code, text)
     cb = _flat_codebook(ex, code) if codebook is None else _get(codebook)
     corpus = corpus_of(frame, o)
     ids = pd.Index([str(d) for d in ex[doc].tolist()], dtype=object)
@@ -760,9 +763,7 @@ def cooccurrence_partition(
     from ._agreement import _units_table
 
     o = _options(options)
-    window = _check_cooc(unit, window, within, ordered)
-    if measure not in COOCCURRENCE_MEASURES:
-        raise ArgumentError(f"measure: {measure!r} is not one of {list(COOCCURRENCE_MEASURES)}")
+    window = _check_cooc(unit, window, within, ordered, measure, tidy, sparse)
     cb = _get(codebook)
     corpus = corpus_of(frame, o)
     coding = _coding(corpus, cb, codings, {"unit": autocode_unit, "speakers": speakers, "coder": coder,
@@ -847,11 +848,10 @@ def dfm_partition(
 
 
 def _dfm_limits(min_df: Any, max_df: Any, max_features: Any) -> None:
+    """Checks min_df, max_df and max_features, which apply only to the whole corpus (in finish)."""
     _doc_count_limit(min_df, "min_df", 1)
     _doc_count_limit(max_df, "max_df", 1)
-    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, (int, np.integer))
-                                     or max_features < 1):
-        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+    _check_max_features(max_features)
 
 
 def fcm_partition(
@@ -881,9 +881,7 @@ def fcm_partition(
     [[0, 1, 1], [1, 0, 0], [1, 0, 0]]
     """
     o = _options(options)
-    if max_features is not None and (isinstance(max_features, bool) or not isinstance(max_features, (int, np.integer))
-                                     or max_features < 1):
-        raise ArgumentError(f"max_features: expected a whole number >= 1 or None, got {max_features!r}")
+    _check_fcm_args(context, count, window, weights, ordered, tri, within, max_features)
     corpus = corpus_of(frame, o)
     if stop_words is not None and not isinstance(stop_words, str):
         stop_words = list(_get(stop_words))
@@ -891,8 +889,6 @@ def fcm_partition(
         f = corpus.tokens(lowercase=lowercase, threads=threads).fcm(
             context, window=window, count=count, weights=weights, ordered=ordered, tri=False, within=within,
             stop_words=stop_words, words_only=words_only)
-    if ordered and tri:
-        raise ArgumentError("tri: an ordered matrix is not symmetric; use tri=False with ordered=True")
     opts = {"context": f.context, "count": f.count, "window": f.window, "ordered": f.ordered, "tri": bool(tri),
             "max_features": max_features}
     tables = {"matrix": f.matrix, "features": pd.Index(f.get_feature_names_out(), dtype=object),
@@ -964,7 +960,7 @@ def combine(parts: Sequence[Partial]) -> Partial:
                 f"document ids found in more than one partition: {dup[:20]} (a document was split across partitions, "
                 "or two documents share an id; build the corpus with qualcore.dask.from_frame, which shuffles turns "
                 "on doc_id, or make the ids unique)", [f"document {d!r} is in more than one partition" for d in dup])
-    return Partial(kind, opts, _COMBINE[kind]([p.tables for p in parts], opts), ids)
+    return Partial(kind, opts, _KINDS[kind][0]([p.tables for p in parts], opts), ids)
 
 
 def finish(part: Partial) -> Any:
@@ -981,7 +977,7 @@ def finish(part: Partial) -> Any:
     """
     if not isinstance(part, Partial):
         raise ArgumentError(f"part: expected a qualcore.dask.Partial, got {type(part).__name__}")
-    return _FINISH[part.kind](part.tables, part.options)
+    return _KINDS[part.kind][1](part.tables, part.options)
 
 
 def _union_first(indexes: Sequence[pd.Index]) -> pd.Index:
@@ -1084,33 +1080,12 @@ def _finish_cooccurrence(t: dict[str, Any], o: dict[str, Any]) -> Any:
         counts.sum_duplicates()
         counts.eliminate_zeros()
         total = None if n_units < 0 else int(n_units)
-        out[g] = _cooc_result(counts, nodes, o, total)
+        attrs = {"unit": o["unit"], "window": o["window"], "within": o["within"] if o["unit"] == "window" else None,
+                 "ordered": o["ordered"]}
+        out[g] = _cooc_result(counts, nodes, o["measure"], total, attrs, o["tidy"], o["sparse"])
     if o["by"] is None:
         return out[next(iter(out))]
     return out
-
-
-def _cooc_result(counts: Any, nodes: list[str], o: dict[str, Any], total: int | None) -> Any:
-    """The output of :func:`qualcore.cooccurrence` for summed counts (its frame, tidy and
-    sparse forms)."""
-    values = _measure(counts, o["measure"], total)
-    if o["sparse"]:
-        values.indices = values.indices.astype(np.int64)
-        values.indptr = values.indptr.astype(np.int64)
-        return values, list(nodes)
-    if o["tidy"]:
-        up = values.tocoo()
-        keep = np.ones(len(up.row), dtype=bool) if o["ordered"] else up.row <= up.col
-        ra, cb_ = up.row[keep], up.col[keep]
-        order = np.lexsort((cb_, ra))
-        ra, cb_ = ra[order], cb_[order]
-        n = np.asarray(counts[ra, cb_]).reshape(-1)
-        return pd.DataFrame({"code_a": np.array(nodes, dtype=object)[ra], "code_b": np.array(nodes, dtype=object)[cb_],
-                             "n": n.astype(np.int64), "value": np.asarray(up.data[keep][order], dtype=float)})
-    frame = pd.DataFrame(values.toarray(), index=pd.Index(nodes, name="code_a"), columns=pd.Index(nodes, name="code_b"))
-    frame.attrs.update({"unit": o["unit"], "measure": o["measure"], "n_units": total, "window": o["window"],
-                        "within": o["within"] if o["unit"] == "window" else None, "ordered": o["ordered"]})
-    return frame
 
 
 def _embed(m: Any, row_codes: np.ndarray, n_rows: int, col_codes: np.ndarray, n_cols: int) -> Any:
@@ -1187,20 +1162,9 @@ def _finish_dfm(t: dict[str, Any], o: dict[str, Any]) -> Dfm:
         x = _csr64(x[order])
         index = pd.Index(uniques, name=by)
         rows = pd.DataFrame({by: index})
-    n_rows = len(rows)
-    low = _doc_count_limit(o["min_df"], "min_df", n_rows)
-    high = _doc_count_limit(o["max_df"], "max_df", n_rows)
-    if high < low and n_rows:
-        raise ArgumentError(f"max_df ({o['max_df']!r}) corresponds to fewer rows than min_df ({o['min_df']!r})")
-    dfs = np.bincount(x.indices, minlength=len(features))
-    kept = np.flatnonzero((dfs > 0) & (dfs >= low) & (dfs <= high))
-    names = features[kept]
-    max_features = o["max_features"]
-    if max_features is not None and len(kept) > max_features:
-        tfs = np.asarray(x.sum(axis=0)).ravel()[kept]
-        top = np.sort(np.argsort(-tfs, kind="stable")[:max_features])
-        kept, names = kept[top], names[top]
-    return Dfm(_csr64(x[:, kept]), names, rows, by, index)
+    low, high = _df_bounds(o["min_df"], o["max_df"], len(rows))
+    kept = _df_kept(x, len(features), low, high)
+    return _dfm_of(x, kept, features[kept], o["max_features"], rows, by, index)
 
 
 def _combine_fcm(tables: list[dict[str, Any]], o: dict[str, Any]) -> dict[str, Any]:
@@ -1216,18 +1180,14 @@ def _combine_fcm(tables: list[dict[str, Any]], o: dict[str, Any]) -> dict[str, A
 
 
 def _finish_fcm(t: dict[str, Any], o: dict[str, Any]) -> Fcm:
-    from scipy import sparse as sp
-
     m, names, margin = t["matrix"], np.asarray(t["features"], dtype=object), np.asarray(t["margin"], dtype=np.int64)
     max_features = o["max_features"]
     if max_features is not None and len(names) > max_features:
         top = np.sort(np.argsort(-margin, kind="stable")[:max_features])
         m = m[top][:, top]
         names, margin = names[top], margin[top]
-    if o["tri"]:
-        m = sp.triu(m)
     w = t["weights"].to_numpy(dtype=np.float64) if len(t["weights"]) else None
-    return Fcm(_csr64(m), names, margin, o["context"], o["count"], o["window"], w, o["ordered"], o["tri"])
+    return _fcm_of(_csr64(m), names, margin, o["context"], o["count"], o["window"], w, o["ordered"], o["tri"])
 
 
 def _combine_word_counts(tables: list[dict[str, Any]], o: dict[str, Any]) -> dict[str, Any]:
@@ -1239,19 +1199,13 @@ def _finish_word_counts(t: dict[str, Any], o: dict[str, Any]) -> pd.Series:
     return t["counts"].sort_values(ascending=False, kind="stable")
 
 
-_COMBINE: dict[str, Any] = {
-    "code_matrix": _combine_code_matrix,
-    "cooccurrence": _combine_cooccurrence,
-    "dfm": _combine_dfm,
-    "fcm": _combine_fcm,
-    "word_counts": _combine_word_counts,
-}
-_FINISH: dict[str, Any] = {
-    "code_matrix": _finish_code_matrix,
-    "cooccurrence": _finish_cooccurrence,
-    "dfm": _finish_dfm,
-    "fcm": _finish_fcm,
-    "word_counts": _finish_word_counts,
+# Partial.kind -> (combine, finish) of its tables
+_KINDS: dict[str, tuple[Any, Any]] = {
+    "code_matrix": (_combine_code_matrix, _finish_code_matrix),
+    "cooccurrence": (_combine_cooccurrence, _finish_cooccurrence),
+    "dfm": (_combine_dfm, _finish_dfm),
+    "fcm": (_combine_fcm, _finish_fcm),
+    "word_counts": (_combine_word_counts, _finish_word_counts),
 }
 
 
@@ -1380,16 +1334,9 @@ def from_frame(
         raise ArgumentError(f"partitioned: expected None, True or False, got {partitioned!r}")
     columns = list(ddf.columns)
     index_is_id = ddf.index.name == doc_id and doc_id not in columns
-    for arg, col in (("text", text), ("doc_id", doc_id), ("speaker", speaker), ("time_start", time_start),
-                     ("time_end", time_end)):
-        if col is not None and col not in columns and not (arg == "doc_id" and index_is_id):
-            raise ArgumentError(f"{arg}: no column {col!r} in the frame (columns: {columns})")
-    if attributes is not None:
-        if isinstance(attributes, str):
-            attributes = [attributes]
-        missing = [a for a in attributes if a not in columns]
-        if missing:
-            raise ArgumentError(f"attributes: no column {missing} in the frame (columns: {columns})")
+    if isinstance(attributes, str):
+        attributes = [attributes]
+    _check_frame_columns(columns, text, doc_id, speaker, time_start, time_end, attributes, id_in_index=index_is_id)
     options = ReadOptions(text=text, doc_id=doc_id, speaker=speaker, time_start=time_start, time_end=time_end,
                           attributes=None if attributes is None else tuple(attributes),
                           interviewer=tuple(str(i) for i in interviewer), separator=separator)
@@ -1683,8 +1630,6 @@ def cooccurrence(
           "window": window, "within": within, "ordered": ordered, "autocode_unit": autocode_unit,
           "speakers": None if speakers is None else list(speakers), "coder": coder,
           "case_insensitive": case_insensitive, "valuetype": valuetype, "threads": threads}
-    if tidy and sparse:
-        raise ArgumentError("tidy and sparse: choose one")
     return _tree(_partials(dc, cooccurrence_partition, [codebook], codings, kw), split_every, compute)
 
 

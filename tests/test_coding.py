@@ -1007,3 +1007,26 @@ def test_code_matrix_by_document_keeps_corpus_order():
     assert list(m.columns) == ids + ["all"]
     assert m.loc["T"].tolist() == [1, 1, 0, 2]
     assert m.loc["D"].tolist() == [0, 0, 1, 1]
+
+
+def test_compiled_patterns_are_cached_and_pickle():
+    import pickle
+
+    from qualcore import _native
+    from qualcore._patterns import compiled
+
+    corpus = qc.Corpus.from_texts(["I trust the evidence base.", "No trust."], doc_ids=["A1", "B1"])
+    cb = qc.Codebook.from_dict({"Trust": ["trust*"], "Evidence": ["evidence base"]})
+    first = corpus.autocode(cb).to_frame()
+    c = compiled(["trust*", "evidence base"], "glob", True)
+    assert compiled(["trust*", "evidence base"], "glob", True) is c  # compiled once per process
+    assert compiled(["trust*", "evidence"], "glob", True) is not c
+    back = pickle.loads(pickle.dumps(c))
+    assert isinstance(back, _native.CompiledPatterns) and len(back) == 2
+    cols = corpus._native.autocode(["trust*", "evidence base"], [0, 1], compiled=back)
+    assert cols["start"].tolist() == first["start"].tolist() and cols["end"].tolist() == first["end"].tolist()
+    with pytest.raises(ValueError, match="compiled: 2 patterns for 1 pattern codes"):
+        corpus._native.autocode(["trust*"], [0], compiled=back)
+    # a pattern that does not compile still names its code
+    with pytest.raises(qc.errors.PatternError, match="Broken"):
+        corpus.autocode(qc.Codebook.from_dict({"Broken": ["(unclosed"]}), valuetype="regex")

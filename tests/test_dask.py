@@ -399,3 +399,15 @@ def test_cluster_shuffled_turns_give_the_same_counts(ami: Any, client: Any) -> N
     a = qd.autocode(shuffled, CODEBOOK).compute().sort_values(["doc_id", "start", "end", "code"])
     ar = coding.frame.sort_values(["doc_id", "start", "end", "code"])
     assert _values(a, ["doc_id", "start", "end", "code", "speaker", "turn"]) == _values(ar, ["doc_id", "start", "end", "code", "speaker", "turn"])
+
+
+def test_patterns_compile_once_per_process_across_partitions():
+    # the per-partition autocode goes through the content-keyed cache of compiled patterns
+    from qualcore import _patterns
+
+    frame = pd.DataFrame({"doc_id": ["A1", "B1", "C1"], "text": ["I trust it.", "No trust.", "Data."]})
+    cb = qc.Codebook.from_dict({"Trust": ["trust*"], "Data": ["data"]})
+    _patterns._cache.clear()
+    for part in (frame.iloc[:1], frame.iloc[1:2], frame.iloc[2:]):
+        qd.autocode_partition(part, cb, qd.ReadOptions())
+    assert len(_patterns._cache) == 1

@@ -26,6 +26,7 @@ MODULES = [
     "qualcore._attributes",
     "qualcore._report",
     "qualcore.dask",
+    "qualcore._patterns",
     "qualcore.cli",
     "qualcore.plot",
     "qualcore.errors",

@@ -504,9 +504,14 @@ def autocode(corpus: Corpus, codebook: Codebook, *, unit: str, speakers: Iterabl
             raise ArgumentError(f"speakers: {unknown} are not speakers of the corpus (speakers: {corpus.speakers})")
         if corpus.speaker_restriction is not None:
             sp = [s for s in sp if s in corpus.speaker_restriction]
+    from ._patterns import compiled
+
+    pats = [p for p, _ in pairs]
+    codes = [code_index[c] for _, c in pairs]
     cols = corpus._native.autocode(
-        [p for p, _ in pairs], [code_index[c] for _, c in pairs], unit=unit, valuetype=valuetype,
+        pats, codes, unit=unit, valuetype=valuetype,
         case_insensitive=bool(case_insensitive), speakers=sp, threads=threads_arg(threads), code_names=paths,
+        compiled=compiled(pats, valuetype, bool(case_insensitive), codes, paths),
     )
     doc = cols["doc"]
     n = len(doc)

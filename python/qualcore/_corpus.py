@@ -793,9 +793,12 @@ class Corpus:
             restriction = self.speaker_restriction
             if restriction is not None:
                 sp = [s for s in sp if s in restriction]
+        from ._patterns import compiled
+
         cols = self._native.kwic(
             pats, valuetype=valuetype, case_insensitive=bool(case_insensitive), window=int(window),
             within=within, speakers=sp, threads=threads_arg(threads),
+            compiled=compiled(pats, valuetype, bool(case_insensitive)),
         )
         doc = cols["doc"]
         label_names = list(dict.fromkeys(labels))

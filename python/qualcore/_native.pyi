@@ -9,7 +9,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Corpus", "Tokens", "tokenize", "default_label_pattern", "files_read", "cooc_units", "cooc_window"]
+__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read", "cooc_units", "cooc_window"]
 
 _I64 = npt.NDArray[np.int64]
 
@@ -95,6 +95,7 @@ class Corpus:
         within: str = "turn",
         speakers: list[str] | None = None,
         threads: int | None = None,
+        compiled: CompiledPatterns | None = None,
     ) -> dict[str, Any]:
         """KWIC columns: doc, turn, pattern, start, end, token_start, token_end (arrays) and
         pre, match, post (lists of str)."""
@@ -108,6 +109,7 @@ class Corpus:
         speakers: list[str] | None = None,
         threads: int | None = None,
         code_names: list[str] | None = None,
+        compiled: CompiledPatterns | None = None,
     ) -> dict[str, _I64]:
         """Auto-coding columns: doc, code, turn, start, end, hits; ``code_names`` name the code
         of a pattern that does not compile."""
@@ -139,6 +141,21 @@ class Corpus:
         line_ends: list[tuple[list[int], int]] | None = None,
     ) -> Corpus:
         """Rebuilds a corpus from its pickled state."""
+
+@final
+class CompiledPatterns:
+    """Patterns compiled once; pickles as its patterns and options."""
+
+    def __new__(
+        cls,
+        patterns: list[str],
+        valuetype: str = "glob",
+        case_insensitive: bool = True,
+        pattern_code: list[int] | None = None,
+        code_names: list[str] | None = None,
+    ) -> CompiledPatterns: ...
+    def __len__(self) -> int: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
 
 @final
 class Tokens:

@@ -60,9 +60,10 @@ call: a pickled blob and its content hash, placed once in the task graph.  A wor
 unpickles the blob the first time it meets the hash and keeps the object in a small
 per-process cache (:func:`cache_info`, :func:`clear_cache`), so a 100,000-pattern codebook is
 rebuilt once per worker, not once per partition.  Corpora pickle too (``Corpus.__reduce__``)
-and may be wrapped with :func:`shared`.  What is *not* cached: the compiled pattern
-automaton, which the native ``autocode``/``kwic`` calls build on every call (about 0.01 s for
-1,000 patterns, 0.5 s for 100,000) — per partition.
+and may be wrapped with :func:`shared`.  The compiled pattern automaton is cached too, by the
+patterns' content, in every process (``qualcore._patterns``; a native ``CompiledPatterns``
+that pickles as its patterns): a worker compiles a codebook's patterns once (about 0.01 s for
+1,000 patterns, 0.5 s for 100,000), whatever the number of its partitions.
 
 Threads
 -------

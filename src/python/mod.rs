@@ -487,7 +487,7 @@ impl PyCorpus {
 
     /// Keyword in context.  Returns columns: doc, turn, pattern, start, end, token_start,
     /// token_end (arrays) and pre, match, post (lists of str).
-    #[pyo3(signature = (patterns, valuetype="glob", case_insensitive=true, window=5, within="turn", speakers=None, threads=None))]
+    #[pyo3(signature = (patterns, valuetype="glob", case_insensitive=true, window=5, within="turn", speakers=None, threads=None, compiled=None))]
     #[allow(clippy::too_many_arguments)]
     fn kwic<'py>(
         &self,
@@ -499,6 +499,7 @@ impl PyCorpus {
         within: &str,
         speakers: Option<Vec<String>>,
         threads: Option<usize>,
+        compiled: Option<PyRef<'py, PyCompiledPatterns>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         if !(0..=u32::MAX as i64).contains(&window) {
             return Err(PyValueError::new_err(format!(
@@ -508,10 +509,15 @@ impl PyCorpus {
         }
         let vt = ValueType::parse(valuetype).py_err()?;
         let within = Within::parse(within).py_err()?;
-        let compiled = run(py, None, move || {
-            Patterns::new(&patterns, vt, case_insensitive)
-        })?
-        .py_err()?;
+        let compiled: Arc<Patterns> = match compiled {
+            Some(c) => Arc::clone(&c.inner),
+            None => Arc::new(
+                run(py, None, move || {
+                    Patterns::new(&patterns, vt, case_insensitive)
+                })?
+                .py_err()?,
+            ),
+        };
         let opts = KwicOptions {
             window: window as u32,
             within,
@@ -554,7 +560,7 @@ impl PyCorpus {
     /// Auto-codes the corpus: `pattern_code[p]` is the code index of pattern `p`.  Returns
     /// columns doc, code, turn, start, end, hits (arrays; code points).
     /// `code_names` (by code index) name the code of a pattern that does not compile.
-    #[pyo3(signature = (patterns, pattern_code, unit="match", valuetype="glob", case_insensitive=true, speakers=None, threads=None, code_names=None))]
+    #[pyo3(signature = (patterns, pattern_code, unit="match", valuetype="glob", case_insensitive=true, speakers=None, threads=None, code_names=None, compiled=None))]
     #[allow(clippy::too_many_arguments)]
     fn autocode<'py>(
         &self,
@@ -567,6 +573,7 @@ impl PyCorpus {
         speakers: Option<Vec<String>>,
         threads: Option<usize>,
         code_names: Option<Vec<String>>,
+        compiled: Option<PyRef<'py, PyCompiledPatterns>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         if pattern_code.len() != patterns.len() {
             return Err(PyValueError::new_err(format!(
@@ -578,11 +585,23 @@ impl PyCorpus {
         let unit = CodeUnit::parse(unit).py_err()?;
         let vt = ValueType::parse(valuetype).py_err()?;
         let codes_of = pattern_code.clone();
-        let compiled = run(py, None, move || {
-            Patterns::new(&patterns, vt, case_insensitive)
-                .map_err(|e| name_codes(e, &patterns, &codes_of, code_names.as_deref()))
-        })?
-        .py_err()?;
+        let compiled: Arc<Patterns> = match compiled {
+            Some(c) if c.inner.len() == pattern_code.len() => Arc::clone(&c.inner),
+            Some(c) => {
+                return Err(PyValueError::new_err(format!(
+                    "compiled: {} patterns for {} pattern codes",
+                    c.inner.len(),
+                    pattern_code.len()
+                )))
+            }
+            None => Arc::new(
+                run(py, None, move || {
+                    Patterns::new(&patterns, vt, case_insensitive)
+                        .map_err(|e| name_codes(e, &patterns, &codes_of, code_names.as_deref()))
+                })?
+                .py_err()?,
+            ),
+        };
         let inner = match &speakers {
             Some(names) => Arc::new(self.inner.with_speakers(Some(names))),
             None => Arc::clone(&self.inner),
@@ -1273,6 +1292,67 @@ fn sentence_columns(c: &Corpus) -> (Vec<i64>, Vec<i64>, Vec<i64>, Vec<i64>) {
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
+/// Patterns compiled once (the matcher of KWIC and auto-coding), to be reused across calls
+/// and shipped to worker processes: it pickles as its patterns and options and compiles again
+/// on the other side.
+#[pyclass(module = "qualcore._native", name = "CompiledPatterns", frozen)]
+pub struct PyCompiledPatterns {
+    inner: Arc<Patterns>,
+    patterns: Vec<String>,
+    valuetype: String,
+    case_insensitive: bool,
+}
+
+#[pymethods]
+impl PyCompiledPatterns {
+    /// Compiles `patterns` (GIL released).  `pattern_code`/`code_names` only name the code of
+    /// a pattern that does not compile.
+    #[new]
+    #[pyo3(signature = (patterns, valuetype="glob", case_insensitive=true, pattern_code=None, code_names=None))]
+    fn new(
+        py: Python<'_>,
+        patterns: Vec<String>,
+        valuetype: &str,
+        case_insensitive: bool,
+        pattern_code: Option<Vec<u32>>,
+        code_names: Option<Vec<String>>,
+    ) -> PyResult<Self> {
+        let vt = ValueType::parse(valuetype).py_err()?;
+        let pats = patterns.clone();
+        let compiled = run(py, None, move || {
+            Patterns::new(&pats, vt, case_insensitive).map_err(|e| match &pattern_code {
+                Some(codes) => name_codes(e, &pats, codes, code_names.as_deref()),
+                None => e,
+            })
+        })?
+        .py_err()?;
+        Ok(PyCompiledPatterns {
+            inner: Arc::new(compiled),
+            patterns,
+            valuetype: valuetype.to_string(),
+            case_insensitive,
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.patterns.len()
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let c = slf.get();
+        let args =
+            (c.patterns.clone(), c.valuetype.clone(), c.case_insensitive).into_pyobject(py)?;
+        PyTuple::new(
+            py,
+            [
+                py.get_type::<PyCompiledPatterns>().into_any(),
+                args.into_any(),
+            ],
+        )
+    }
+}
+
 /// A tokenised corpus held in Rust (ids over a vocabulary).  Use `qualcore.Tokens`.
 #[pyclass(module = "qualcore._native", name = "Tokens", frozen)]
 pub struct PyTokens {
@@ -1592,6 +1672,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = MODULE_PID.set(std::process::id());
     m.add_class::<PyCorpus>()?;
     m.add_class::<PyTokens>()?;
+    m.add_class::<PyCompiledPatterns>()?;
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(files_read, m)?)?;

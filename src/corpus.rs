@@ -263,12 +263,14 @@ impl Corpus {
             let turns = specs
                 .into_iter()
                 .map(|s| Turn {
-                    speaker: s.speaker.map(|name| {
-                        let next = speakers.len() as u32;
-                        *speaker_index.entry(name.clone()).or_insert_with(|| {
+                    speaker: s.speaker.map(|name| match speaker_index.get(&name) {
+                        Some(&i) => i,
+                        None => {
+                            let next = speakers.len() as u32;
+                            speaker_index.insert(name.clone(), next);
                             speakers.push(name);
                             next
-                        })
+                        }
                     }),
                     start: s.start,
                     end: s.end,

@@ -23,7 +23,21 @@ pub struct Csr {
     pub data: Vec<f64>,
 }
 
+/// Most features a matrix may have (each thread keeps a dense row of this many values).
+pub const MAX_FEATURES: usize = 1 << 27;
+
+fn check_n(n: usize) -> Result<()> {
+    if n > MAX_FEATURES {
+        return Err(Error::invalid_argument(
+            "n",
+            format!("{n} features; at most {MAX_FEATURES}"),
+        ));
+    }
+    Ok(())
+}
+
 fn check(features: &[i64], units: &[i64], n: usize) -> Result<()> {
+    check_n(n)?;
     if features.len() != units.len() {
         return Err(Error::invalid_argument(
             "units",
@@ -110,11 +124,6 @@ fn add(acc: &mut [f64], touched: &mut Vec<u32>, b: usize, v: f64) {
         touched.push(b as u32);
     }
     acc[b] += v;
-    if acc[b] == 0.0 {
-        // keep the entry findable even if it sums to exactly zero (it is dropped at the end)
-        acc[b] = f64::MIN_POSITIVE;
-        acc[b] -= f64::MIN_POSITIVE;
-    }
 }
 
 /// Co-occurrence of features within units (documents or turns), symmetric.  `boolean`:
@@ -302,6 +311,16 @@ pub const FEATURE_REMOVED: i64 = -2;
 pub const FEATURE_NOT_COUNTED: i64 = -1;
 
 fn check_map(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<()> {
+    check_n(n)?;
+    if n > feature_of_norm.len() {
+        return Err(Error::invalid_argument(
+            "n",
+            format!(
+                "{n} features for {} normalised forms",
+                feature_of_norm.len()
+            ),
+        ));
+    }
     if feature_of_norm.len() != tokens.vocabulary().n_norms() {
         return Err(Error::invalid_argument(
             "feature_of_norm",
@@ -401,7 +420,13 @@ pub fn cooc_tokens_window(
     let mut stream: Vec<i32> = Vec::new();
     for dt in tokens.docs() {
         for (k, u) in dt.units.iter().enumerate() {
-            if (k > 0 && !per_document) || (k == 0 && !stream.is_empty()) {
+            // a new unit breaks the window in turn mode; in document mode only where units
+            // left out by a speaker restriction lie between (their tokens are not here)
+            let gap = k > 0 && {
+                let p = &dt.units[k - 1];
+                u.position != p.position + (p.end - p.first)
+            };
+            if (k > 0 && (!per_document || gap)) || (k == 0 && !stream.is_empty()) {
                 stream.push(BREAK);
             }
             for &t in &dt.ids[u.first as usize..u.end as usize] {
@@ -428,8 +453,7 @@ pub fn cooc_window(
 ) -> Result<Csr> {
     check(features, units, n)?;
     let f: Vec<i32> = features.iter().map(|&x| x as i32).collect();
-    let u: Vec<u32> = units.iter().map(|&x| x as u32).collect();
-    window_rows(&f, &u, n, weights, ordered)
+    window_rows(&f, units, n, weights, ordered)
 }
 
 /// Marks the end of a unit in a window stream.
@@ -437,7 +461,7 @@ const BREAK: i32 = i32::MIN;
 
 /// The window stream of a unit-tagged feature list: the features with [`BREAK`] wherever
 /// the unit changes, so a window scan needs one array (one cache miss per occurrence).
-fn window_stream(features: &[i32], units: &[u32]) -> Vec<i32> {
+fn window_stream(features: &[i32], units: &[i64]) -> Vec<i32> {
     let mut out = Vec::with_capacity(features.len() + 1);
     for (k, (&f, &u)) in features.iter().zip(units).enumerate() {
         if k > 0 && units[k - 1] != u {
@@ -450,7 +474,7 @@ fn window_stream(features: &[i32], units: &[u32]) -> Vec<i32> {
 
 fn window_rows(
     features: &[i32],
-    units: &[u32],
+    units: &[i64],
     n: usize,
     weights: &[f64],
     ordered: bool,

@@ -52,7 +52,7 @@ impl LineEnds {
     pub fn style(&self, text: &str) -> &'static str {
         let lf_total = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let crlf = self.crlf.len();
-        let plain = lf_total - crlf - self.cr;
+        let plain = lf_total.saturating_sub(crlf + self.cr);
         match (crlf > 0, self.cr > 0, plain > 0) {
             (true, false, false) => "CRLF",
             (false, true, false) => "CR",
@@ -545,7 +545,10 @@ pub fn parse_timestamp(stamp: &str) -> Option<f64> {
     if s > 59 {
         return None;
     }
-    let mut secs = (h * 3600 + m * 60 + s) as f64;
+    let mut secs = h
+        .checked_mul(3600)?
+        .checked_add(m.checked_mul(60)?)?
+        .checked_add(s)? as f64;
     if let Some(f) = frac {
         let v: u64 = f.parse().ok()?;
         secs += v as f64 / 10f64.powi(f.len() as i32);

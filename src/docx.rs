@@ -53,12 +53,17 @@ pub fn document_xml<R: Read + std::io::Seek>(reader: R, path: &str) -> Result<Ve
             format!("not a Word (.docx) file: not a readable zip archive ({e})"),
         )
     })?;
-    let mut entry = zip.by_name("word/document.xml").map_err(|_| {
-        fail(
+    let mut entry = zip.by_name("word/document.xml").map_err(|e| match e {
+        zip::result::ZipError::FileNotFound => fail(
             path,
             0,
             "not a Word (.docx) file: the zip has no word/document.xml",
-        )
+        ),
+        other => fail(
+            path,
+            0,
+            format!("word/document.xml cannot be read from the zip: {other}"),
+        ),
     })?;
     if entry.size() > MAX_DOCUMENT_XML {
         return Err(fail(
@@ -140,6 +145,7 @@ pub fn parse_document(
     let mut skip = 0usize; // depth inside deleted text, field codes, etc.
     let mut run_bold = false;
     let mut in_rpr = false;
+    let mut in_tabs = false; // tab-stop definitions of a paragraph, not tab characters
     let mut para_start: Option<usize> = None;
     let mut bold_end: Option<usize> = None; // end of the leading bold text of the paragraph
     let mut bold_open = true; // still in the leading bold stretch
@@ -175,8 +181,10 @@ pub fn parse_document(
                     continue;
                 }
                 match name {
-                    b"del" | b"delText" | b"instrText" | b"footnoteReference"
-                    | b"endnoteReference"
+                    // deleted and moved-away text, field codes, note marks, text boxes and
+                    // the fallback copy of alternate content are not transcript text
+                    b"del" | b"delText" | b"moveFrom" | b"instrText" | b"footnoteReference"
+                    | b"endnoteReference" | b"txbxContent" | b"Fallback"
                         if !empty =>
                     {
                         skip = 1;
@@ -215,9 +223,10 @@ pub fn parse_document(
                     }
                     b"r" if !empty => run_bold = false,
                     b"rPr" if !empty => in_rpr = true,
+                    b"tabs" if !empty => in_tabs = true,
                     b"b" if in_rpr => run_bold = toggled_on(e),
                     b"t" if !empty => in_text = true,
-                    b"tab" if !in_rpr => push_text(
+                    b"tab" if !in_rpr && !in_tabs => push_text(
                         &mut text,
                         "\t",
                         run_bold,
@@ -252,6 +261,7 @@ pub fn parse_document(
                 match e.local_name().as_ref() {
                     b"t" => in_text = false,
                     b"rPr" => in_rpr = false,
+                    b"tabs" => in_tabs = false,
                     b"r" => run_bold = false,
                     b"p" if table_depth == 0 => {
                         if let Some(ps) = para_start.take() {
@@ -545,6 +555,25 @@ mod tests {
         );
         let (a, b) = t[1].label.unwrap();
         assert_eq!(&text[a..b], "Siân");
+    }
+
+    #[test]
+    fn tab_stops_text_boxes_and_moves_are_not_text() {
+        let body = concat!(
+            r#"<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr>"#,
+            r#"<w:r><w:t>Dan: hi</w:t></w:r><mc:AlternateContent><mc:Choice><w:txbxContent><w:p><w:r><w:t>Box</w:t></w:r></w:p></w:txbxContent></mc:Choice>"#,
+            r#"<mc:Fallback><w:p><w:r><w:t>Box</w:t></w:r></w:p></mc:Fallback></mc:AlternateContent><w:r><w:t xml:space="preserve"> more</w:t></w:r></w:p>"#,
+            r#"<w:p><w:moveFrom><w:r><w:t>moved</w:t></w:r></w:moveFrom><w:r><w:t>Ann: yes</w:t></w:r></w:p>"#,
+        );
+        let (text, t) = parse(body);
+        assert_eq!(text, "Dan: hi more\nAnn: yes\n");
+        assert_eq!(
+            turns(&text, &t),
+            [
+                (Some("Dan".into()), "hi more".into(), None),
+                (Some("Ann".into()), "yes".into(), None)
+            ]
+        );
     }
 
     #[test]

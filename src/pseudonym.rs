@@ -152,10 +152,15 @@ pub fn pseudonymise(
                 })
                 .collect();
             let ends = LineEnds {
+                // a CR LF whose LF was inside a replaced span is gone with it
                 crlf: d
                     .line_ends
                     .crlf
                     .iter()
+                    .filter(|&&x| {
+                        let k = spans.partition_point(|r| r.1 <= x);
+                        spans.get(k).is_none_or(|r| x < r.0)
+                    })
                     .map(|&x| map_offset(x, &spans, false))
                     .collect(),
                 cr: d.line_ends.cr,
@@ -269,6 +274,24 @@ mod tests {
         assert!(audit.is_empty());
         assert_eq!(c.docs()[0].text, text);
         assert_eq!(c.speakers(), ["Ann", "Jones", "Dan"]);
+    }
+
+    #[test]
+    fn a_line_end_inside_a_replacement_goes_with_it() {
+        let text = "Dan: I saw Sarah\nJones today\nok\n";
+        let turns = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap().parse(text);
+        let mut corpus = Corpus::new(vec![("A1".into(), text.into(), turns)]).unwrap();
+        // as read from a CRLF file: every LF was a CR LF
+        corpus.set_line_ends(vec![LineEnds {
+            crlf: vec![16, 28, 31],
+            cr: 0,
+        }]);
+        let patterns = Patterns::new(&["sarah jones".to_string()], ValueType::Glob, true).unwrap();
+        let (c, _) = pseudonymise(&corpus, &patterns, &["[P]".to_string()]).unwrap();
+        let d = &c.docs()[0];
+        assert_eq!(d.text, "Dan: I saw [P] today\nok\n");
+        assert_eq!(d.line_ends.crlf, vec![20, 23]);
+        assert_eq!(d.line_ends.style(&d.text), "CRLF");
     }
 
     #[test]

@@ -510,7 +510,12 @@ impl PyCorpus {
         let vt = ValueType::parse(valuetype).py_err()?;
         let within = Within::parse(within).py_err()?;
         let compiled: Arc<Patterns> = match compiled {
-            Some(c) => Arc::clone(&c.inner),
+            Some(c) if c.patterns == patterns => Arc::clone(&c.inner),
+            Some(_) => {
+                return Err(PyValueError::new_err(
+                    "compiled: compiled from other patterns than `patterns`",
+                ))
+            }
             None => Arc::new(
                 run(py, None, move || {
                     Patterns::new(&patterns, vt, case_insensitive)
@@ -903,19 +908,53 @@ impl PyCorpus {
         speakers: Option<Vec<String>>,
         line_ends: Option<Vec<(Vec<usize>, usize)>>,
     ) -> PyResult<Self> {
+        if ids.len() != texts.len() {
+            return Err(PyValueError::new_err(format!(
+                "state: {} ids for {} texts",
+                ids.len(),
+                texts.len()
+            )));
+        }
+        if let Some(bad) = turns.iter().find(|t| t.0 >= ids.len()) {
+            return Err(PyValueError::new_err(format!(
+                "state: a turn of document row {} (there are {})",
+                bad.0,
+                ids.len()
+            )));
+        }
+        if let Some(ends) = &line_ends {
+            if ends.len() != ids.len() {
+                return Err(PyValueError::new_err(format!(
+                    "state: {} line-end records for {} documents",
+                    ends.len(),
+                    ids.len()
+                )));
+            }
+            for (k, ((crlf, cr), text)) in ends.iter().zip(&texts).enumerate() {
+                let b = text.as_bytes();
+                let lfs = memchr::memchr_iter(b'\n', b).count();
+                let ok = crlf.windows(2).all(|w| w[0] < w[1])
+                    && crlf.iter().all(|&x| b.get(x) == Some(&b'\n'))
+                    && crlf.len() + cr <= lfs;
+                if !ok {
+                    return Err(PyValueError::new_err(format!(
+                        "state: the line-end record of document {:?} does not fit its text",
+                        ids[k]
+                    )));
+                }
+            }
+        }
         let corpus = run(py, None, move || {
             let mut specs: Vec<Vec<TurnSpec>> = vec![Vec::new(); ids.len()];
             for (i, speaker, start, end, label, time_start, time_end) in turns {
-                if let Some(v) = specs.get_mut(i) {
-                    v.push(TurnSpec {
-                        speaker,
-                        start,
-                        end,
-                        label,
-                        time_start,
-                        time_end,
-                    });
-                }
+                specs[i].push(TurnSpec {
+                    speaker,
+                    start,
+                    end,
+                    label,
+                    time_start,
+                    time_end,
+                });
             }
             Corpus::new(
                 ids.into_iter()
@@ -1318,6 +1357,15 @@ impl PyCompiledPatterns {
         code_names: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let vt = ValueType::parse(valuetype).py_err()?;
+        if let Some(codes) = &pattern_code {
+            if codes.len() != patterns.len() {
+                return Err(PyValueError::new_err(format!(
+                    "pattern_code: {} codes for {} patterns",
+                    codes.len(),
+                    patterns.len()
+                )));
+            }
+        }
         let pats = patterns.clone();
         let compiled = run(py, None, move || {
             Patterns::new(&pats, vt, case_insensitive).map_err(|e| match &pattern_code {
@@ -1476,10 +1524,10 @@ impl PyTokens {
         boolean: bool,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let map = feature_of_norm.as_slice()?;
+        let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, threads, || {
-            crate::cooc::cooc_tokens_units(&tokens, map, n, per_document, boolean)
+            crate::cooc::cooc_tokens_units(&tokens, &map, n, per_document, boolean)
         })?
         .py_err()?;
         csr_tuple(py, m)
@@ -1499,10 +1547,10 @@ impl PyTokens {
         per_document: bool,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        let map = feature_of_norm.as_slice()?;
+        let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, threads, || {
-            crate::cooc::cooc_tokens_window(&tokens, map, n, &weights, ordered, per_document)
+            crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, ordered, per_document)
         })?
         .py_err()?;
         csr_tuple(py, m)
@@ -1615,9 +1663,10 @@ fn cooc_units<'py>(
     boolean: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let f = features.as_slice()?;
-    let u = units.as_slice()?;
-    let m = run(py, threads, || crate::cooc::cooc_units(f, u, n, boolean))?.py_err()?;
+    // copied before the GIL is released: another thread may write to the arrays meanwhile
+    let f = features.as_slice()?.to_vec();
+    let u = units.as_slice()?.to_vec();
+    let m = run(py, threads, || crate::cooc::cooc_units(&f, &u, n, boolean))?.py_err()?;
     csr_tuple(py, m)
 }
 
@@ -1633,10 +1682,10 @@ fn cooc_window<'py>(
     ordered: bool,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyTuple>> {
-    let f = features.as_slice()?;
-    let u = units.as_slice()?;
+    let f = features.as_slice()?.to_vec();
+    let u = units.as_slice()?.to_vec();
     let m = run(py, threads, || {
-        crate::cooc::cooc_window(f, u, n, &weights, ordered)
+        crate::cooc::cooc_window(&f, &u, n, &weights, ordered)
     })?
     .py_err()?;
     csr_tuple(py, m)

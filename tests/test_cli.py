@@ -713,3 +713,11 @@ def test_convert_qdpx_codebook_and_usage_errors(capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "convert", str(tmp_path / "missing.qdpx"), "-o", "-")
     assert code == 1 and "no such file" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cb.qdc", "p.qdpx", "participants.csv"]
+
+
+def test_input_format_picks_the_glob(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("not a table", encoding="utf-8")
+    (tmp_path / "A1.csv").write_text("speaker,text\nDan,Why?\nA1,Because.\n", encoding="utf-8")
+    code, out, err = run(capsys, "read", str(tmp_path), "--input-format", "csv", "-o", "-", "-q")
+    assert code == 0, err
+    assert read_csv(out)[["documents", "turns"]].values.tolist()[0][0] == 1

@@ -1030,3 +1030,9 @@ def test_compiled_patterns_are_cached_and_pickle():
     # a pattern that does not compile still names its code
     with pytest.raises(qc.errors.PatternError, match="Broken"):
         corpus.autocode(qc.Codebook.from_dict({"Broken": ["(unclosed"]}), valuetype="regex")
+
+
+def test_compiled_pattern_cache_keys_do_not_collide():
+    from qualcore._patterns import compiled
+
+    assert compiled(["a\x1f", "b"], "regex", True) is not compiled(["a", "\x1fb"], "regex", True)

@@ -706,3 +706,10 @@ def test_turns_labels_and_speakers_follow_the_reference(docs, pairs):
     assert new.turns["speaker"].tolist() == [rename(s) for s in c.turns["speaker"]]
     assert new.interviewers == {rename(s) for s in c.interviewers}
     assert new.turns["interviewer"].tolist() == [rename(s) in new.interviewers for s in c.turns["speaker"]]
+
+
+def test_write_texts_refuses_ids_that_clash_on_case_insensitive_file_systems(tmp_path):
+    c = qc.Corpus.from_texts(["a", "b"], doc_ids=["A1", "a1"])
+    with pytest.raises(qc.errors.ArgumentError, match="case-insensitive"):
+        c.write_texts(tmp_path)
+    assert not list(tmp_path.iterdir())

@@ -61,7 +61,7 @@ def test_qualcore_minimal_example():
     assert "participant links COI to funding" in f["memo"][0] and "No new codes after interview B7" in f["memo"][0]
     assert p.sources["positions"].tolist() == ["codepoints"]
     assert p.corpus.attributes.loc["A1", "Group"] == "front-line"
-    assert p.corpus.attributes.loc["A1", "case"] == "A1"
+    assert "case" not in p.corpus.attributes  # the case's name is the document id: nothing to add
     assert pd.isna(p.corpus.attributes.loc["A1", "Years in post"])  # VariableRef without a value
     assert p.sets.values.tolist() == [["Front-line interviews", "source", "A1", "50000000-0000-4000-8000-0000000000a1"]]
     assert p.users["name"].tolist() == ["Analyst 1"]
@@ -219,9 +219,9 @@ def test_round_trip_is_lossless(tmp_path, study):
 def assert_same(p, corpus, cb, coding):
     assert p.corpus.doc_ids == corpus.doc_ids
     assert p.corpus.texts == corpus.texts
-    pd.testing.assert_frame_equal(p.corpus.turns.drop(columns="case"), corpus.turns)
+    pd.testing.assert_frame_equal(p.corpus.turns, corpus.turns)
     assert p.corpus.interviewers == corpus.interviewers
-    pd.testing.assert_frame_equal(p.corpus.attributes.drop(columns="case"), corpus.attributes, check_dtype=False)
+    pd.testing.assert_frame_equal(p.corpus.attributes, corpus.attributes, check_dtype=False)
     assert p.codebook == cb
     got = p.coding.to_frame().sort_values(["doc_id", "start", "end", "code", "coder"], na_position="first").reset_index(drop=True)
     want = coding.to_frame().sort_values(["doc_id", "start", "end", "code", "coder"], na_position="first").reset_index(drop=True)
@@ -256,7 +256,7 @@ def test_pdpilot_aligned_coding_round_trips(tmp_path):
     validate_with_xmlschema(qde_of(path), "Project-mrt2019.xsd")
     p = qc.read_qdpx(path)
     assert len(p.coding) == 261
-    pd.testing.assert_frame_equal(p.corpus.turns.drop(columns="case"), corpus.turns)
+    pd.testing.assert_frame_equal(p.corpus.turns, corpus.turns)
     assert p.codebook.paths == cb.paths
     a = p.coding.to_frame().sort_values(["doc_id", "start", "end", "code"]).reset_index(drop=True)
     b = coding.to_frame().sort_values(["doc_id", "start", "end", "code"]).reset_index(drop=True)
@@ -610,3 +610,77 @@ def test_write_checks_its_arguments(tmp_path, study):
         qc.write_qdpx(corpus, cb, coding, tmp_path / "no" / "x.qdpx")
     assert not list(tmp_path.iterdir())
     np.testing.assert_equal(len(coding), 4)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_variables_with_reserved_names_are_renamed(tmp_path):
+    corpus = qc.Corpus.from_texts(["x", "y"], doc_ids=["A1", "B1"])
+    path = tmp_path / "v.qdpx"
+    qc.write_qdpx(corpus, qc.Codebook.from_dict({"T": None}), None, path)
+    qde = qde_of(path).decode()
+    # a vendor project whose variables are called doc_id and text
+    assert "<Cases" in qde
+    qde = qde.replace("<Cases", '<Variables><Variable guid="7A000000-0000-4000-8000-000000000001" name="doc_id" '
+                      'typeOfVariable="Text"/><Variable guid="7A000000-0000-4000-8000-000000000002" name="text" '
+                      'typeOfVariable="Text"/></Variables><Cases', 1)
+    import re
+
+    first_case = re.search(r'(<Case guid="[^"]+" name="A1">)', qde).group(1)
+    qde = qde.replace(first_case, first_case + '<VariableValue><VariableRef targetGUID="7A000000-0000-4000-8000-000000000001"/>'
+                      '<TextValue>B1</TextValue></VariableValue><VariableValue><VariableRef '
+                      'targetGUID="7A000000-0000-4000-8000-000000000002"/><TextValue>t</TextValue></VariableValue>', 1)
+    rewrite(path, {"project.qde": qde.encode(), "qualcore.json": b"{}"})
+    p = qc.read_qdpx(path)
+    attrs = p.corpus.attributes
+    assert list(attrs.index) == ["A1", "B1"]  # ids are the sources', not the variable's
+    assert attrs.loc["A1", "doc_id (variable)"] == "B1" and attrs.loc["A1", "text (variable)"] == "t"
+    assert sum("is a name qualcore's tables use" in w for w in p.warnings) == 2
+
+
+def test_a_tampered_sidecar_is_ignored(tmp_path, study):
+    corpus, cb, coding = study
+    path = tmp_path / "s.qdpx"
+    qc.write_qdpx(corpus, cb, coding, path)
+    with zipfile.ZipFile(path) as zf:
+        import json
+
+        side = json.loads(zf.read("qualcore.json"))
+    first = next(iter(side["documents"]))
+    side["documents"][first]["lone_cr"] = [10**6]
+    rewrite(path, {"qualcore.json": json.dumps(side).encode()})
+    p = qc.read_qdpx(path)
+    assert any("qualcore.json" in w for w in p.warnings)
+    assert len(p.corpus) == 2 and len(p.coding) == len(coding)  # read like any other project
+    side["documents"][first]["turns"] = [["x"]]
+    rewrite(path, {"qualcore.json": json.dumps(side).encode()})
+    assert any("ignored" in w for w in qc.read_qdpx(path).warnings)
+
+
+def test_writer_skips_non_finite_floats_and_rejects_clashing_names(tmp_path):
+    corpus = qc.Corpus.from_texts(["x", "y", "z"], doc_ids=["A", "B", "C"], attributes={"score": [1.5, np.nan, np.inf]})
+    path = tmp_path / "f.qdpx"
+    qc.write_qdpx(corpus, qc.Codebook.from_dict({"Tr\x0bust": None}), None, path)  # control character in a name
+    validate_with_xmlschema(qde_of(path), "Project-mrt2019.xsd")
+    back = qc.read_qdpx(path)
+    assert back.corpus.attributes["score"].iloc[0] == 1.5 and back.corpus.attributes["score"].iloc[1:].isna().all()
+    frame = pd.DataFrame({"doc_id": ["A", "B", "C"], 1: [1, 2, 3], "1": [4, 5, 6]})
+    clash = qc.Corpus.from_texts(["x", "y", "z"], doc_ids=["A", "B", "C"]).with_attributes(frame)
+    with pytest.raises(qc.errors.ArgumentError, match="same as text"):
+        qc.write_qdpx(clash, qc.Codebook.from_dict({"T": None}), None, tmp_path / "g.qdpx")
+
+
+def test_a_position_inside_a_surrogate_pair_is_reported(tmp_path):
+    text = "ab 🙂 cd\n"
+    path = tmp_path / "s.qdpx"
+    _vendor_qdpx(path, text, [], "NVivo for Windows 12.6")
+    with zipfile.ZipFile(path) as zf:
+        qde = zf.read("project.qde").decode()
+    # UTF-16 unit 4 is the second half of the emoji
+    qde = qde.replace("\n</TextSource>", '<PlainTextSelection guid="5E100000-0000-4000-8000-000000000009" startPosition="4" '
+                      'endPosition="8"><Coding guid="C0D10000-0000-4000-8000-000000000009"><CodeRef '
+                      'targetGUID="C0DE0000-0000-4000-8000-000000000001"/></Coding></PlainTextSelection></TextSource>')
+    rewrite(path, {"project.qde": qde.encode()})
+    with pytest.raises(RefiError, match="splits a character"):
+        qc.read_qdpx(path, positions="utf16")

@@ -152,7 +152,7 @@ class Corpus:
             if not isinstance(pattern, str):
                 raise ArgumentError(f"speaker_labels: expected True, False or a regex str, got {speaker_labels!r}")
             native = _native.Corpus.parse_texts(ids, texts, pattern, threads_arg(threads))
-        corpus = cls(native, interviewers=[str(i) for i in interviewer])
+        corpus = cls(native, interviewers=[interviewer] if isinstance(interviewer, str) else [str(i) for i in interviewer])
         if attributes is not None:
             frame = pd.DataFrame(attributes)
             if len(frame) != len(ids):
@@ -384,7 +384,10 @@ class Corpus:
         if pos is None:
             raise UnknownDocumentError(f"no document with id {doc_id!r}")
         crlf = self._native.line_ends()[pos][0]
-        arr = np.asarray(offsets, dtype=np.int64)
+        raw = np.asarray(offsets)
+        if raw.dtype.kind not in "iu" and not (raw.dtype.kind == "f" and np.all(np.mod(raw, 1) == 0)):
+            raise ArgumentError(f"offsets: expected whole numbers, got {raw.dtype}")
+        arr = raw.astype(np.int64)
         if len(crlf) == 0:
             return arr.copy()
         # each LF at offset p that was CR LF adds one to every offset after p
@@ -682,9 +685,10 @@ class Corpus:
                             case_insensitive=case_insensitive, threads=threads)
 
     def write_texts(self, folder: str | os.PathLike[str], *, overwrite: bool = False, suffix: str = ".txt") -> list[Path]:
-        """Writes each document's text to ``folder/<doc_id><suffix>`` (UTF-8, LF line ends, no
-        byte-order mark), each file atomically; refuses to replace existing files unless
-        ``overwrite=True``.  Returns the paths.  This is the explicit step that puts a
+        """Writes each document's text to ``folder/<doc_id><suffix>`` (UTF-8 without byte-order
+        mark, the text exactly as the corpus holds it, line ends included), each file
+        atomically; refuses to replace existing files unless ``overwrite=True``, and ids that
+        would name one file on a case-insensitive file system (``A1``/``a1``).  Returns the paths.  This is the explicit step that puts a
         pseudonymised corpus on disk.
 
         >>> import qualcore as qc, tempfile
@@ -1041,6 +1045,9 @@ def read_transcripts(
                     continue
                 frames.append(fr)
                 table_ids.extend(tids)
+                for ids_of_file in tids:  # a later file may not reuse these ids
+                    for i in ids_of_file:
+                        taken.setdefault(i, tf)
             frame = pd.concat(frames, ignore_index=True) if frames else None
         else:
             try:

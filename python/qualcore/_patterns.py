@@ -30,9 +30,10 @@ def compiled(patterns: Sequence[str], valuetype: str, case_insensitive: bool,
     (True, 2)
     """
     h = hashlib.sha1()
-    for p in patterns:
-        h.update(p.encode("utf-8", "surrogatepass"))
-        h.update(b"\x1f")
+    for p in patterns:  # length-prefixed: no two lists of patterns give the same bytes
+        b = p.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
     key = (h.hexdigest(), len(patterns), valuetype, bool(case_insensitive))
     with _lock:
         hit = _cache.get(key)

@@ -113,6 +113,17 @@ def write_texts(corpus: Corpus, folder: str | os.PathLike[str], overwrite: bool 
         raise ArgumentError(f"document ids that are not plain file names (with suffix {suffix!r}): {bad[:5]}")
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / n for n in names]
+    import unicodedata
+
+    folded: dict[str, str] = {}
+    clash = []
+    for d in corpus.doc_ids:
+        key = unicodedata.normalize("NFC", d).casefold()
+        if key in folded:
+            clash.append(f"{folded[key]!r} and {d!r}")
+        folded.setdefault(key, d)
+    if clash:
+        raise ArgumentError(f"document ids that name the same file on a case-insensitive file system: {clash[:5]}")
     existing = [str(p) for p in paths if p.exists()]
     if existing and not overwrite:
         raise FileExistsError(f"{len(existing)} file(s) exist already (pass overwrite=True): {existing[:5]}")

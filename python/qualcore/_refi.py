@@ -30,6 +30,7 @@ import contextlib
 import decimal
 import hashlib
 import json
+import math
 import os
 import re
 import unicodedata
@@ -312,7 +313,7 @@ def _codes_xml(codebook: Codebook, ns: str, guids: Mapping[str, str], codable: A
     codes_el = etree.Element(f"{{{ns}}}Codes")
     elements: dict[str | None, Any] = {None: codes_el}
     for c in codebook:
-        el = etree.SubElement(elements[c.parent], f"{{{ns}}}Code", guid=guids[c.path], name=c.name,
+        el = etree.SubElement(elements[c.parent], f"{{{ns}}}Code", guid=guids[c.path], name=_xml_text(c.name),
                               isCodable="true" if codable(c.path) else "false")
         if c.colour:
             el.set("color", c.colour.upper())
@@ -355,7 +356,8 @@ def write_qdc(codebook: Codebook, path: str | os.PathLike[str], origin: str | No
     if codebook.sets:
         sets_el = etree.SubElement(root, f"{{{ns}}}Sets")
         for name, members in codebook.sets.items():
-            s = etree.SubElement(sets_el, f"{{{ns}}}Set", guid=_stable_guid("codebook", "set", name), name=name)
+            s = etree.SubElement(sets_el, f"{{{ns}}}Set", guid=_stable_guid("codebook", "set", name),
+                                 name=_xml_text(name))
             for m in members:
                 etree.SubElement(s, f"{{{ns}}}MemberCode", guid=guids[m])
     data = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
@@ -534,8 +536,9 @@ class _Positions:
         if utf16:
             ast = self._astral_u16(crlf1)
             k = np.searchsorted(ast, p, side="left")
-            inside = np.searchsorted(ast + 1, p, side="left") > k  # p == ast + 1: second half of a pair
-            bad |= inside
+            j = np.searchsorted(ast, p - 1, side="left")
+            inside = (j < len(ast)) & (ast[np.minimum(j, len(ast) - 1)] == p - 1) if len(ast) else np.zeros(len(p), bool)
+            bad |= inside  # p points at the second half of a surrogate pair
             p = p - k
         if crlf1 and self.crlf is not None and len(self.crlf):
             collapsed = self.crlf - np.arange(len(self.crlf))
@@ -877,6 +880,9 @@ class _Reader:
                 self.sidecar = json.loads(sidecar.decode("utf-8"))
                 if not isinstance(self.sidecar, dict) or self.sidecar.get("format") != "qualcore-refi":
                     raise ValueError("not a qualcore sidecar")
+                bad = _sidecar_problem(self.sidecar)
+                if bad:
+                    raise ValueError(bad)
             except (ValueError, UnicodeDecodeError) as err:
                 self.warnings.append(f"{SIDECAR}: ignored ({err})")
                 self.sidecar = None
@@ -920,6 +926,7 @@ class _Reader:
         self.code_index: dict[str, int] = {}
         self.code_list: list[str] = []
         self.keep_coding_guids = bool((self.sidecar or {}).get("exact"))
+        self.restored = False  # the corpus was restored exactly from the sidecar
 
     def at(self, el: Any) -> str:
         return f"{self.where} line {el.sourceline}"
@@ -1095,7 +1102,7 @@ class _Reader:
         # positions are converted (memory stays near the size of the text).
         if data is None:
             data = text.encode("utf-8", "surrogatepass")
-        doc_id = _unique_name(_stem(sname), self.taken_ids)
+        doc_id = _unique_name(_stem(sname) or (g or "source"), self.taken_ids)
         self.taken_ids.add(doc_id)
         row["doc_id"] = doc_id
         row["status"] = "read"
@@ -1109,7 +1116,7 @@ class _Reader:
         d = {"doc_id": doc_id, "text": text, "data": data, "bom": bom, "attrs": attrs, "guid": g, "row": row}
         meta = ((self.sidecar or {}).get("documents") or {}).get(g or "")
         if meta is not None:
-            if meta.get("crc32") == zlib.crc32(data) and meta.get("doc_id") is not None:
+            if meta.get("crc32") == zlib.crc32(data) and _meta_fits(meta, text):
                 d["meta"] = meta
             else:
                 self.warnings.append(f"{SIDECAR}: source {doc_id!r} changed since qualcore wrote it; its turns are "
@@ -1346,7 +1353,8 @@ class _Reader:
         keep = np.ones(len(cod_sel), dtype=bool)
         if self.sel_dropped:
             keep &= ~np.isin(cod_sel, np.fromiter(self.sel_dropped, dtype=np.int64))
-        exact = (self.sidecar or {}).get("exact") or {}
+        # exact spans (between CR and LF) only mean something when the CRs were put back
+        exact = ((self.sidecar or {}).get("exact") or {}) if self.restored else {}
         starts = sel_start[cod_sel]
         ends = sel_end[cod_sel]
         if exact:
@@ -1407,6 +1415,7 @@ class _Reader:
         docs = self.docs
         side = self.sidecar or {}
         all_meta = bool(docs) and all("meta" in d for d in docs)
+        self.restored = all_meta
         names = [d["doc_id"] for d in docs]
         if all_meta:
             # Restore the qualcore corpus exactly: CRs, doc ids and turns.
@@ -1459,13 +1468,28 @@ class _Reader:
                 native = _native.Corpus.parse_texts(ids, raw, pattern, threads_arg(None))
             del raw
             corpus = Corpus(native)
+        from ._corpus import RESERVED_COLUMNS
+
+        reserved = set(RESERVED_COLUMNS) | {"doc_id", "case"}
+        renamed: dict[str, str] = {}
+        for a in doc_attrs.values():
+            for k in a:
+                if k in reserved and k not in renamed:
+                    renamed[k] = _unique_name(f"{k} (variable)", reserved | set(renamed.values()))
+                    self.warnings.append(f"variable {k!r} is a name qualcore's tables use; it is called "
+                                         f"{renamed[k]!r}")
+        # the case name is an attribute only when it says more than the document id
+        say_case = not all_meta and any(doc_case.get(d["doc_id"], [final]) != [final] for d, final in zip(docs, ids))
         rows = []
         for d, final in zip(docs, ids):
-            r = {"doc_id": final, **doc_attrs[d["doc_id"]]}
-            if d["doc_id"] in doc_case:
+            r = {renamed.get(k, k): v for k, v in doc_attrs[d["doc_id"]].items()}
+            if say_case and d["doc_id"] in doc_case:
                 r["case"] = "; ".join(doc_case[d["doc_id"]])
+            r["doc_id"] = final
             rows.append(r)
         frame = pd.DataFrame(rows)
+        if len(frame.columns):
+            frame = frame[["doc_id", *[c for c in frame.columns if c != "doc_id"]]]
         if len(frame.columns) > 1:
             if all_meta:
                 for col, dt in (side.get("dtypes") or {}).items():
@@ -1481,8 +1505,56 @@ class _Reader:
         return corpus, ids
 
 
+def _sidecar_problem(side: dict[str, Any]) -> str | None:
+    """Why a ``qualcore.json`` cannot be trusted (None when its shape is right)."""
+    def ints(x: Any) -> bool:
+        return isinstance(x, list) and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in x)
+
+    docs = side.get("documents", {})
+    if not isinstance(docs, dict):
+        return "documents is not an object"
+    for g, m in docs.items():
+        if not isinstance(m, dict) or not isinstance(m.get("doc_id"), str) or not isinstance(m.get("crc32"), int):
+            return f"document {g!r}: doc_id or crc32 missing"
+        for key in ("cr", "lone_cr"):
+            v = m.get(key, [])
+            if not ints(v) or any(b <= a for a, b in zip(v, v[1:])):
+                return f"document {g!r}: {key} is not a sorted list of offsets"
+        for t in m.get("turns", []):
+            if not (isinstance(t, list) and len(t) == 7 and (t[0] is None or isinstance(t[0], str))
+                    and all(isinstance(v, int) for v in t[1:5])
+                    and all(v is None or isinstance(v, (int, float)) for v in t[5:])):
+                return f"document {g!r}: a turn is not [speaker, start, end, label_start, label_end, t0, t1]"
+    exact = side.get("exact", {})
+    if not isinstance(exact, dict) or not all(ints(v) and len(v) == 2 for v in exact.values()):
+        return "exact is not an object of [start, end] pairs"
+    if not (isinstance(side.get("interviewers", []), list) and all(isinstance(v, str) for v in side.get("interviewers", []))):
+        return "interviewers is not a list of names"
+    pats = side.get("patterns", {})
+    if not isinstance(pats, dict) or not all(isinstance(v, list) and all(isinstance(p, str) for p in v)
+                                             for v in pats.values()):
+        return "patterns is not an object of pattern lists"
+    if not isinstance(side.get("columns", []), list) or not isinstance(side.get("dtypes", {}), dict):
+        return "columns or dtypes malformed"
+    return None
+
+
+def _meta_fits(meta: dict[str, Any], text: str) -> bool:
+    """True when a sidecar record's removed CRs and lone CRs fit the text (LF where one goes)."""
+    n = len(text)
+    for k, p in enumerate(meta.get("cr", [])):
+        q = p - k
+        if not (0 <= q < n and text[q] == "\n"):
+            return False
+    cr = np.asarray(meta.get("cr", []), dtype=np.int64)
+    lone = np.asarray(meta.get("lone_cr", []), dtype=np.int64)
+    # lone CR offsets are in the original text: in the LF text they sit that many CRs earlier
+    lf = lone - np.searchsorted(cr, lone, side="left")
+    return all(0 <= q < n and text[q] == "\n" for q in lf.tolist())
+
+
 def _stem(name: str) -> str:
-    stem = name.rsplit("/", 1)[-1]
+    stem = re.split(r"[/\\]", name.strip())[-1].strip()
     for ext in (".txt", ".docx", ".doc", ".rtf", ".pdf", ".odt", ".html", ".htm"):
         if stem.casefold().endswith(ext) and len(stem) > len(ext):
             return stem[: -len(ext)]
@@ -1619,6 +1691,11 @@ def write_qdpx(
     coders = sorted({str(c) for c in frame["coder"].tolist() if not _missing(c)})
     user_guid = {c: G("user", c) for c in coders}
     code_guid = {p: G("code", p) for p in codebook.paths}
+    names = [str(c) for c in attrs.columns]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ArgumentError(f"attributes: column names that are the same as text: {dup} (REFI-QDA variables are "
+                            "named by text)")
     var_kind = {col: _variable_type(attrs[col]) for col in attrs.columns}
     source_guid = {d: G("source", d) for d in ids}
 
@@ -1744,8 +1821,8 @@ def write_qdpx(
                             case = E(cases_el, "Case", guid=G("case", d), name=_xml_text(d))
                             for col, kind in var_kind.items():
                                 v = attrs.at[d, col]
-                                if _missing(v):
-                                    continue
+                                if _missing(v) or (kind == "Float" and not math.isfinite(float(v))):
+                                    continue  # missing (xsd:decimal has no NaN or infinity)
                                 vv = E(case, "VariableValue")
                                 E(vv, "VariableRef", targetGUID=G("variable", col))
                                 E(vv, f"{kind}Value").text = _format_value(v, kind)

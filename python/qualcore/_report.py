@@ -491,7 +491,11 @@ def _quotes(coding: Coding, matrix: pd.DataFrame, by: str | None, level: int | N
         labels = []
         for r in chosen.to_dict("records"):
             if label is not None:
-                labels.append(label.format(**{str(c): ("" if _missing(v) else v) for c, v in r.items()}))
+                try:
+                    labels.append(label.format(**{str(c): ("" if _missing(v) else v) for c, v in r.items()}))
+                except (KeyError, ValueError, IndexError, AttributeError) as err:
+                    raise ArgumentError(f"label: {label!r} cannot be filled from the row of document "
+                                        f"{r.get('doc_id')!r}: {type(err).__name__}: {err}") from None
             else:
                 parts = [r[group_col] if group_col is not None else None, r["doc_id"]]
                 labels.append("(" + " ".join(str(x) for x in parts if x is not None and not _missing(x) and str(x)) + ")")

@@ -322,8 +322,8 @@ def _add_corpus_arguments(p: argparse.ArgumentParser, inputs: bool = True) -> No
         p.add_argument("inputs", nargs="+", metavar="INPUT",
                        help="transcript files (.txt, .vtt, .srt), folders or globs (quote globs: 'data/**/*.txt')")
     g = p.add_argument_group("reading transcripts")
-    g.add_argument("--glob", default="*.txt", metavar="PATTERN",
-                   help="which files of a folder to read (default: %(default)s)")
+    g.add_argument("--glob", default=None, metavar="PATTERN",
+                   help="which files of a folder to read (default: *.txt, or *.<ext> of --input-format)")
     g.add_argument("--input-format", choices=("text", "vtt", "srt", "docx", "csv", "tsv", "xlsx", "json", "jsonl"),
                    default=None, help="format of every transcript (default: by extension: .vtt, .srt, .docx, .csv, "
                    ".tsv, .xlsx, .json, .jsonl, else text)")
@@ -412,7 +412,8 @@ def _load_corpus(args: argparse.Namespace, ctx: Context, keep_going: bool | None
     keep_going = bool(args.skip_bad_files) if keep_going is None else keep_going
     if args.attributes is not None:
         _table_kind(args.attributes, "--attributes")  # a usage error before the reading
-    files = _expand_paths(list(args.inputs), args.glob)
+    glob = args.glob or "*" + {None: ".txt", "text": ".txt"}.get(args.input_format, f".{args.input_format}")
+    files = _expand_paths(list(args.inputs), glob)
     kw = {"label_pattern": args.label_pattern, "format": args.input_format, "interviewer": list(args.interviewer),
           "speaker_map": dict(args.rename_speaker) or None, "threads": args.threads}
     with ctx.step(f"reading {len(files):,} transcript file(s)"):

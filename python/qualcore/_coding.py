@@ -122,14 +122,19 @@ class Coding:
             raise CodingError(f"{len(flat)} problem(s) in the codings:\n  - " + "\n  - ".join(shown) + more, flat)
         coders = df[coder].astype(object).to_numpy() if coder is not None and coder in df.columns else np.full(n, coder, dtype=object)
         memos = df[memo].astype(object).to_numpy() if memo is not None else np.full(n, None, dtype=object)
+        # missing coders and memos are None, whatever the frame's string backend made of them
+        coders = np.where(pd.isna(coders), None, coders).astype(object) if n else coders
+        memos = np.where(pd.isna(memos), None, memos).astype(object) if n else memos
+        # object columns stay object (no round trip through pandas' pyarrow strings)
         frame = pd.DataFrame(
             {
-                "doc_id": np.array(corpus.doc_ids, dtype=object)[doc_pos] if n else np.array([], dtype=object),
+                "doc_id": pd.Series(np.array(corpus.doc_ids, dtype=object)[doc_pos] if n else np.array([], dtype=object),
+                                    dtype=object),
                 "start": starts,
                 "end": ends,
-                "code": resolved,
-                "coder": coders,
-                "memo": memos,
+                "code": pd.Series(resolved, dtype=object),
+                "coder": pd.Series(coders, dtype=object),
+                "memo": pd.Series(memos, dtype=object),
             }
         )
         return cls._sorted(corpus, codebook, frame, doc_pos)

@@ -26,8 +26,10 @@ class Corpus:
         ]
         | None = None,
     ) -> Corpus:
-        """Builds a corpus; turn columns are (doc row, speaker, start, end, label_start,
-        label_end, time_start, time_end) with code-point offsets, -1 = no label, NaN = no time."""
+        """Builds a corpus from str texts (or UTF-8 bytes, consumed: their list slots are set
+        to None as they are copied); turn columns are (doc row, speaker, start, end,
+        label_start, label_end, time_start, time_end) with code-point offsets, -1 = no label,
+        NaN = no time."""
     @staticmethod
     def read_transcripts(
         paths: list[str],
@@ -57,7 +59,8 @@ class Corpus:
         doc_ids: list[str], texts: list[Any], label_pattern: str, threads: int | None = None,
         normalise_newlines: bool = False,
     ) -> Corpus:
-        """Splits texts already in memory (str, or UTF-8 bytes) into speaker turns, as
+        """Splits texts already in memory (str, or UTF-8 bytes, which are consumed: their
+        list slots are set to None as they are copied) into speaker turns, as
         ``read_transcripts`` does (line ends made LF and recorded when asked)."""
     def __len__(self) -> int: ...
     def doc_ids(self) -> list[str]:

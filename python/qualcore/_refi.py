@@ -1367,13 +1367,16 @@ class _Reader:
             memos.append("\n\n".join(m) if m else None)
         idx = np.flatnonzero(keep)
         doc_ids = np.array(doc_names, dtype=object)[sel_doc[cod_sel[idx]]] if len(idx) else np.array([], dtype=object)
+        empty = np.array([], dtype=object)
+        # object columns stay object (no round trip through pandas' pyarrow strings)
         frame = pd.DataFrame({
-            "doc_id": doc_ids,
+            "doc_id": pd.Series(doc_ids, dtype=object),
             "start": starts[idx],
             "end": ends[idx],
-            "code": np.array(self.code_list, dtype=object)[np.asarray(self.cod_code, dtype=np.int64)[idx]] if len(idx) else np.array([], dtype=object),
-            "coder": np.array(self.cod_coder, dtype=object)[idx] if len(idx) else np.array([], dtype=object),
-            "memo": np.array(memos, dtype=object)[idx] if len(idx) else np.array([], dtype=object),
+            "code": pd.Series(np.array(self.code_list, dtype=object)[np.asarray(self.cod_code, dtype=np.int64)[idx]]
+                              if len(idx) else empty, dtype=object),
+            "coder": pd.Series(np.array(self.cod_coder, dtype=object)[idx] if len(idx) else empty, dtype=object),
+            "memo": pd.Series(np.array(memos, dtype=object)[idx] if len(idx) else empty, dtype=object),
         })
         coding = Coding.from_frame(corpus, codebook, frame, coder="coder", memo="memo")
 

@@ -142,10 +142,14 @@ fn extract_texts(
             None => format!("row {i}"),
         };
         if let Ok(b) = item.cast::<PyBytes>() {
-            // UTF-8 bytes: one copy into Rust, no Python str in between.
+            // UTF-8 bytes: one copy into Rust, no Python str in between; the list's slot is
+            // emptied once copied, so the caller's bytes are freed as the copies are made
+            // (bytes in the list are consumed).
             match std::str::from_utf8(b.as_bytes()) {
                 Ok(t) => {
                     out.push(t.to_string());
+                    drop(item);
+                    list.set_item(i, texts.py().None())?;
                     continue;
                 }
                 Err(e) => {

@@ -684,3 +684,14 @@ def test_a_position_inside_a_surrogate_pair_is_reported(tmp_path):
     rewrite(path, {"project.qde": qde.encode()})
     with pytest.raises(RefiError, match="splits a character"):
         qc.read_qdpx(path, positions="utf16")
+
+
+def test_project_tables_use_the_final_document_ids(tmp_path):
+    corpus = qc.Corpus.from_texts(["x", "y"], doc_ids=["site1/A1", "site2/A1"], attributes={"group": ["a", "b"]})
+    path = tmp_path / "ids.qdpx"
+    qc.write_qdpx(corpus, qc.Codebook.from_dict({"T": None}), None, path)
+    p = qc.read_qdpx(path)
+    assert p.corpus.doc_ids == ["site1/A1", "site2/A1"]
+    assert p.sources["doc_id"].tolist() == ["site1/A1", "site2/A1"]
+    assert sorted(p.sets["member"]) == ["site1/A1", "site2/A1"]
+    assert [m for ms in p.cases["doc_ids"] for m in ms] == ["site1/A1", "site2/A1"]

@@ -1337,7 +1337,19 @@ class _Reader:
                     if v is not None or key not in doc_attrs[m]:
                         doc_attrs[m][key] = v
 
+        provisional = [d["doc_id"] for d in self.docs]
         corpus, doc_names = self._corpus(doc_attrs, doc_case)
+        # the tables name documents by their final ids (the sidecar may have restored others)
+        final = dict(zip(provisional, doc_names))
+        for row in self.sources_rows:
+            row["doc_id"] = final.get(row["doc_id"], row["doc_id"])
+        for row in self.sets_rows:
+            if row["kind"] == "source":
+                row["member"] = final.get(row["member"], row["member"])
+        for row in self.cases_rows:
+            row["doc_ids"] = [final.get(m, m) for m in row["doc_ids"]]
+        for row in self.selection_problems:
+            row["doc_id"] = final.get(row["doc_id"], row["doc_id"])
         codebook = Codebook(self.codes)
         patterns = (self.sidecar or {}).get("patterns") or {}
         if patterns:

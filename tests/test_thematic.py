@@ -499,3 +499,23 @@ def test_plots_write_png():
     buf = io.BytesIO()
     ax.figure.savefig(buf, format="png", dpi=40)
     assert len(buf.getvalue()) > 1000
+
+
+def test_plot_heatmap_of_a_code_by_group_matrix():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    corpus = qc.Corpus.from_texts(["I trust the data.", "Data rules.", "Trust me."], doc_ids=["A1", "B1", "C1"],
+                                  attributes={"group": ["front-line", "leader", "leader"]})
+    cb = qc.Codebook.from_dict({"Trust": {"Credibility": ["trust"], "Evidence": ["data"]}})
+    m = qc.code_matrix(corpus.autocode(cb), by="group")
+    ax = qc.plot.heatmap(m, cluster=True)
+    cells = {t.get_text() for t in ax.texts}
+    assert len(ax.texts) == m.select_dtypes("number").size
+    assert cells <= {str(int(v)) for v in m.select_dtypes("number").to_numpy().ravel()}
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(c) for c in m.select_dtypes("number").columns]
+    # a square co-occurrence matrix goes to the co-occurrence heatmap (diagonal blank)
+    ax2 = qc.plot.heatmap(qc.cooccurrence(corpus.autocode(cb), unit="document"))
+    assert ax2.get_title().startswith("Code co-occurrence")
+    with pytest.raises(ValueError, match="expected a DataFrame"):
+        qc.plot.heatmap([[1, 2]])

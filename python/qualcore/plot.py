@@ -252,3 +252,69 @@ def thematic_map(graph: Any, ax: Any = None, pos: dict[Any, Any] | None = None, 
     if title:
         ax.set_title(title)
     return ax
+
+
+def heatmap(matrix: Any, ax: Any = None, cluster: bool = False, annotate: bool | None = None, cmap: str = "Blues",
+            title: str | None = None, labels: str = "name") -> Any:
+    """A heatmap of a co-occurrence matrix (as :func:`cooccurrence_heatmap`) or of any
+    labelled table with codes as rows, such as the code × group participant counts of
+    :func:`qualcore.code_matrix`.  ``cluster=True`` orders the rows by average-linkage
+    clustering (scipy, cosine distance) so codes raised by the same groups sit together;
+    cells carry their values when ``annotate`` (default: up to 400 cells).  Returns the Axes.
+
+    >>> import qualcore as qc, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> corpus = qc.Corpus.from_texts(["I trust the data.", "Data rules."], doc_ids=["A1", "B1"],
+    ...                               attributes={"group": ["front-line", "leader"]})
+    >>> cb = qc.Codebook.from_dict({"Trust": {"Credibility": ["trust"], "Evidence": ["data"]}})
+    >>> ax = qc.plot.heatmap(qc.code_matrix(corpus.autocode(cb), by="group"))
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_xticklabels()]
+    (['Trust', 'Credibility', 'Evidence'], ['front-line', 'leader', 'all'])
+    """
+    if (isinstance(matrix, tuple) and len(matrix) == 2) or (
+            isinstance(matrix, pd.DataFrame) and list(matrix.index) == list(matrix.columns)):
+        return cooccurrence_heatmap(matrix, ax=ax, labels=labels, annotate=annotate, cluster=cluster, cmap=cmap,
+                                    title=title)
+    if not isinstance(matrix, pd.DataFrame):
+        raise ValueError(f"matrix: expected a DataFrame (rows: codes), got {type(matrix).__name__}")
+    if labels not in ("name", "path"):
+        raise ValueError(f"labels: {labels!r} is not one of ['name', 'path']")
+    plt = _pyplot()
+    numeric = matrix.select_dtypes("number")
+    values = numeric.to_numpy(dtype=float)
+    rows = [str(p) for p in numeric.index]
+    order = np.arange(len(rows))
+    if cluster and len(rows) > 2:
+        from scipy.cluster.hierarchy import leaves_list, linkage
+        from scipy.spatial.distance import pdist
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dist = np.nan_to_num(pdist(np.nan_to_num(values), metric="cosine"), nan=1.0)
+        order = leaves_list(linkage(dist, method="average", optimal_ordering=True))
+    values = values[order]
+    rows = [rows[i] for i in order]
+    shown = _short_labels(rows) if labels == "name" else rows
+    cols = [str(c) for c in numeric.columns]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(max(4.0, 0.9 * len(cols) + 3), 16.0), min(max(3.0, 0.4 * len(rows) + 1.5), 16.0)))
+    im = ax.imshow(np.ma.masked_invalid(values), cmap=plt.get_cmap(cmap), interpolation="nearest", aspect="auto")
+    ax.set_xticks(range(len(cols)))
+    ax.set_xticklabels(cols, rotation=45 if len(cols) > 4 else 0, ha="right" if len(cols) > 4 else "center")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels(shown)
+    ax.figure.colorbar(im, ax=ax, shrink=0.8)
+    if annotate is None:
+        annotate = values.size <= 400
+    if annotate and values.size:
+        finite = values[np.isfinite(values)]
+        top = float(finite.max()) if finite.size else 0.0
+        integral = bool(finite.size == 0 or np.all(finite == np.round(finite)))
+        for i in range(values.shape[0]):
+            for j in range(values.shape[1]):
+                v = values[i, j]
+                if np.isfinite(v):
+                    ax.text(j, i, f"{int(v)}" if integral else f"{v:.2f}", ha="center", va="center", fontsize=8,
+                            color="white" if top and v > 0.6 * top else "black")
+    if title is not None:
+        ax.set_title(title)
+    return ax

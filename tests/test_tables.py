@@ -529,3 +529,11 @@ def test_speaker_attribute_problems(tmp_path: Path, six: qc.Corpus) -> None:
         six.with_attributes(pd.DataFrame({"speaker": ["Siân"], "role": ["GP"]}), level="speaker", require_all=True)
     with pytest.raises(ValueError, match="level: 'person' is not one of"):
         six.with_attributes(roles, level="person")
+
+
+def test_a_repeated_column_name_is_an_error_not_a_rename(tmp_path):
+    p = tmp_path / "att.csv"
+    p.write_text("doc_id,group,group\nA1,a,b\n", encoding="utf-8")
+    c = qc.Corpus.from_texts(["x"], doc_ids=["A1"])
+    with pytest.raises(qc.QualcoreError, match=r"line 1: column names appear more than once: \['group'\]"):
+        c.with_attributes(p)

@@ -181,6 +181,13 @@ def read_delimited(path: str, sep: str, encoding: str | None = None) -> RawTable
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         problems = _long_rows(path, text, sep, kind) or [f"{path}: not a valid {kind} file: {caught[0].message}"]
         raise TranscriptFormatError(_message(problems), problems)
+    # the header as written (pandas renames a repeated name to `name.1`)
+    import csv
+
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 if "\n" in text else len(text)]), delimiter=sep), [])
+    if len(header) == len(frame.columns) and len(set(header)) < len(header):
+        dup = sorted({c for c in header if header.count(c) > 1})
+        raise TranscriptFormatError(f"{path}, line 1: column names appear more than once: {dup} (rename them)")
     columns = [str(c) for c in frame.columns]
     frame.columns = pd.Index(columns, dtype=object)
     lines: list[int] = []

@@ -695,3 +695,24 @@ def test_project_tables_use_the_final_document_ids(tmp_path):
     assert p.sources["doc_id"].tolist() == ["site1/A1", "site2/A1"]
     assert sorted(p.sets["member"]) == ["site1/A1", "site2/A1"]
     assert [m for ms in p.cases["doc_ids"] for m in ms] == ["site1/A1", "site2/A1"]
+
+
+def test_inline_content_counted_with_crlf_lands_on_the_words(tmp_path):
+    # a tool wrote the text inline with CR LF and counted positions on it; XML parsing makes
+    # the line ends LF, so the positions are one further per line than in the parsed text
+    lines = [f"Dan: question {k}?" for k in range(6)] + ["A1: I trust my GP."]
+    crlf_text = "\r\n".join(lines) + "\r\n"
+    s = crlf_text.index("trust my GP")
+    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="inline" origin="Some tool">
+<CodeBook><Codes><Code guid="C0DE0000-0000-4000-8000-000000000001" name="Trust" isCodable="true"/></Codes></CodeBook>
+<Sources><TextSource guid="50000000-0000-4000-8000-000000000001" name="A1.txt"><PlainTextContent>{crlf_text}</PlainTextContent>
+<PlainTextSelection guid="5E100000-0000-4000-8000-000000000001" name="trust my GP" startPosition="{s}" endPosition="{s + 11}">
+<Coding guid="C0D10000-0000-4000-8000-000000000001"><CodeRef targetGUID="C0DE0000-0000-4000-8000-000000000001"/></Coding>
+</PlainTextSelection></TextSource></Sources></Project>"""
+    path = tmp_path / "inline.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", qde.encode())
+    p = qc.read_qdpx(path)
+    assert p.coding.frame["text"].tolist() == ["trust my GP"]
+    assert p.sources["positions"].tolist() == ["codepoints, crlf=2 (inline)"]

@@ -492,14 +492,20 @@ _READINGS = (
     ("codepoints, crlf=1", False, False, True),
     ("utf16, crlf=1", True, False, True),
 )
+#: Inline PlainTextContent: the XML parser turns CR LF into LF, but the tool that wrote the
+#: file may have counted positions on the CR LF text (each line end two code points).
+_XML_CRLF = ("codepoints, crlf=2 (inline)", False, False, False)
 
 
 class _Positions:
     """Converts positions of one reading into code-point offsets of the text (BOM removed)."""
 
-    def __init__(self, text: str, had_bom: bool) -> None:
+    def __init__(self, text: str, had_bom: bool, inline: bool = False) -> None:
         self.text = text
         self.had_bom = had_bom
+        # line ends of inline text that may have been CR LF before XML parsing
+        self.xml_lf = (np.array([m.start() for m in re.finditer("\n", text)], dtype=np.int64)
+                       if inline and "\n" in text and "\r" not in text else None)
         self.n = len(text)
         self.crlf = np.array([m.start() for m in re.finditer("\r\n", text)], dtype=np.int64) if "\r\n" in text else None
         self._astral: dict[bool, np.ndarray] = {}
@@ -514,6 +520,8 @@ class _Positions:
             out += [r for r in _READINGS[2:4] if has_astral or not r[1]]
         if self.crlf is not None and len(self.crlf):
             out += [r for r in _READINGS[4:6] if has_astral or not r[1]]
+        if self.xml_lf is not None and len(self.xml_lf):
+            out.append(_XML_CRLF)
         return out
 
     def _astral_u16(self, collapsed: bool) -> np.ndarray:
@@ -527,9 +535,13 @@ class _Positions:
     def convert(self, pos: np.ndarray, reading: tuple[str, bool, bool, bool]) -> tuple[np.ndarray, np.ndarray]:
         """Code-point offsets into the text and a mask of positions that cannot be converted
         (inside a surrogate pair, inside the BOM, between CR and LF)."""
-        _, utf16, bom, crlf1 = reading
+        name, utf16, bom, crlf1 = reading
         p = pos.astype(np.int64).copy()
         bad = np.zeros(len(p), dtype=bool)
+        if name == _XML_CRLF[0] and self.xml_lf is not None:
+            # in CR LF coordinates the CR of line end k sits at lf_k + k
+            cr = self.xml_lf + np.arange(len(self.xml_lf))
+            return p - np.searchsorted(cr, p, side="left"), bad
         if bom:
             bad |= p < 1
             p = p - 1
@@ -1113,7 +1125,8 @@ class _Reader:
             got = _value(vv, self.var_types, self.var_names, self.where, self.problems)
             if got is not None:
                 attrs[got[0]] = got[1]
-        d = {"doc_id": doc_id, "text": text, "data": data, "bom": bom, "attrs": attrs, "guid": g, "row": row}
+        d = {"doc_id": doc_id, "text": text, "data": data, "bom": bom, "attrs": attrs, "guid": g, "row": row,
+             "inline": content is not None}
         meta = ((self.sidecar or {}).get("documents") or {}).get(g or "")
         if meta is not None:
             if meta.get("crc32") == zlib.crc32(data) and _meta_fits(meta, text):
@@ -1226,7 +1239,7 @@ class _Reader:
                lines: list[int], sel_guids: list[str | None]) -> None:
         """Converts this source's selection positions to code points of its text."""
         text = d["text"]
-        pos = _Positions(text, d.get("bom", False))
+        pos = _Positions(text, d.get("bom", False), d.get("inline", False))
         if "meta" in d:  # written by qualcore: code points of the LF text, by construction
             reading = _READINGS[0]
             candidates = [reading]

@@ -9,7 +9,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read", "cooc_units", "cooc_window"]
+__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read"]
 
 _I64 = npt.NDArray[np.int64]
 
@@ -196,21 +196,6 @@ class Tokens:
 
 def tokenize(text: str) -> tuple[_I64, _I64]:
     """(start, end) code-point offsets of the tokens of ``text``."""
-
-def cooc_units(
-    features: npt.NDArray[np.int64], units: npt.NDArray[np.int64], n: int, boolean: bool, threads: int | None = None
-) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
-    """Term co-occurrence within units; CSR (indptr, indices, data)."""
-
-def cooc_window(
-    features: npt.NDArray[np.int64],
-    units: npt.NDArray[np.int64],
-    n: int,
-    weights: list[float],
-    ordered: bool,
-    threads: int | None = None,
-) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
-    """Term co-occurrence within a window of ``len(weights)`` tokens inside units; CSR."""
 
 def files_read() -> int:
     """Files read so far by the running (or last) transcript read."""

@@ -580,13 +580,8 @@ def fcm(tokens: Tokens, *, context: str, window: int | None, count: str, weights
         ordered: bool, tri: bool, within: str | None, stop_words: str | Iterable[str] | None, words_only: bool,
         max_features: int | None) -> Fcm:
     """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm` (which has the defaults)."""
-    from scipy import sparse as sp
-
-    from . import _native
-
     window, within, w = _check_fcm_args(context, count, window, weights, ordered, tri, within, max_features)
-    nat = tokens._native
-    if not (context == "window" and count == "boolean") and hasattr(nat, "fcm_units"):
+    if not (context == "window" and count == "boolean"):
         return _fcm_native(tokens, context, count, window, w, ordered, tri, within, stop_words, words_only,
                            max_features)
     st = _stream(tokens)
@@ -611,28 +606,13 @@ def fcm(tokens: Tokens, *, context: str, window: int | None, count: str, weights
         f = new[f]
         names, margin = names[top], margin[top]
     n = len(names)
-    dtype = np.float64 if count == "weighted" else np.int64
     if n == 0:
         return _fcm_of(None, names, margin, context, count, window, w, ordered, tri)
 
-    if context in ("document", "turn"):
-        unit = st.seg_doc[seg] if context == "document" else seg
-        # Rust: row-wise accumulation from posting lists, in parallel (no dense n x n, no
-        # unit x term matrix product)
-        indptr, indices, data = _native.cooc_units(np.ascontiguousarray(f, dtype=np.int64),
-                                                   np.ascontiguousarray(unit, dtype=np.int64), n,
-                                                   count == "boolean", threads_arg(None))
-        m = _csr64(sp.csr_matrix((data.astype(np.int64), indices, indptr), shape=(n, n)))
-    else:
-        assert w is not None and window is not None
-        unit = seg if within == "turn" else st.seg_doc[seg]
-        if count == "boolean":
-            m = _window_boolean(f, unit, window, n, ordered)
-        else:
-            indptr, indices, data = _native.cooc_window(np.ascontiguousarray(f, dtype=np.int64),
-                                                        np.ascontiguousarray(unit, dtype=np.int64), n,
-                                                        [float(x) for x in w], ordered, threads_arg(None))
-            m = _csr64(sp.csr_matrix((data.astype(dtype), indices, indptr), shape=(n, n)))
+    # only boolean windows come here (the other counts are native, see _fcm_native)
+    assert context == "window" and count == "boolean" and w is not None and window is not None
+    unit = seg if within == "turn" else st.seg_doc[seg]
+    m = _window_boolean(f, unit, window, n, ordered)
     return _fcm_of(m, names, margin, context, count, window, w, ordered, tri)
 
 

@@ -1655,46 +1655,6 @@ fn files_read() -> usize {
     FILES_READ.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Term co-occurrence within units (documents or turns) from one feature id per token (-1:
-/// not counted) and one non-decreasing unit id per token; returns CSR (indptr, indices, data).
-#[pyfunction]
-#[pyo3(signature = (features, units, n, boolean, threads=None))]
-fn cooc_units<'py>(
-    py: Python<'py>,
-    features: numpy::PyReadonlyArray1<'py, i64>,
-    units: numpy::PyReadonlyArray1<'py, i64>,
-    n: usize,
-    boolean: bool,
-    threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    // copied before the GIL is released: another thread may write to the arrays meanwhile
-    let f = features.as_slice()?.to_vec();
-    let u = units.as_slice()?.to_vec();
-    let m = run(py, threads, || crate::cooc::cooc_units(&f, &u, n, boolean))?.py_err()?;
-    csr_tuple(py, m)
-}
-
-/// Term co-occurrence within a window of `len(weights)` tokens inside units; returns CSR.
-#[pyfunction]
-#[pyo3(signature = (features, units, n, weights, ordered, threads=None))]
-fn cooc_window<'py>(
-    py: Python<'py>,
-    features: numpy::PyReadonlyArray1<'py, i64>,
-    units: numpy::PyReadonlyArray1<'py, i64>,
-    n: usize,
-    weights: Vec<f64>,
-    ordered: bool,
-    threads: Option<usize>,
-) -> PyResult<Bound<'py, PyTuple>> {
-    let f = features.as_slice()?.to_vec();
-    let u = units.as_slice()?.to_vec();
-    let m = run(py, threads, || {
-        crate::cooc::cooc_window(&f, &u, n, &weights, ordered)
-    })?
-    .py_err()?;
-    csr_tuple(py, m)
-}
-
 /// (indptr, indices, data) for Python; counts (whole numbers) come as int64 data.
 fn csr_tuple(py: Python<'_>, m: crate::cooc::Csr) -> PyResult<Bound<'_, PyTuple>> {
     let integer = m.data.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
@@ -1729,7 +1689,5 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(files_read, m)?)?;
-    m.add_function(wrap_pyfunction!(cooc_units, m)?)?;
-    m.add_function(wrap_pyfunction!(cooc_window, m)?)?;
     Ok(())
 }

@@ -279,34 +279,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 # Shared arguments
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return n
+def _number(kind: type, low: float, high: float | None, expected: str) -> Any:
+    """An argparse type: ``kind(text)`` within ``[low, high]``, else a usage error saying
+    what was expected."""
+    def parse(text: str) -> Any:
+        try:
+            x = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if x < low or (high is not None and x > high):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return x
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return n
-
-
-def _fraction(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}") from None
-    if not 0 <= x <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text!r}")
-    return x
+_positive_int = _number(int, 1, None, "a whole number >= 1")
+_non_negative_int = _number(int, 0, None, "a whole number >= 0")
+_fraction = _number(float, 0, 1, "a number between 0 and 1")
 
 
 def _rename(text: str) -> tuple[str, str]:

@@ -114,6 +114,8 @@ pub struct Patterns {
     /// When every pattern starts with an ASCII literal (a word or a prefix glob): one automaton
     /// over those literals, to find candidate matches without segmenting the whole text.
     literals: Option<aho_corasick::AhoCorasick>,
+    /// The same literals for a scan of word runs, when they are all words.
+    words: Option<WordLiterals>,
     /// Per literal of `literals`: true when it is the prefix of a glob (may end inside a token).
     literal_is_prefix: Vec<bool>,
     lengths: Vec<u32>,
@@ -309,7 +311,7 @@ impl Patterns {
             && first_literals
                 .iter()
                 .all(|(l, _)| !l.is_empty() && l.is_ascii());
-        let (literals, literal_is_prefix) = if literal_only {
+        let (literals, words, literal_is_prefix) = if literal_only {
             // One entry per literal; a literal that is also a glob prefix may end inside a token.
             first_literals.sort_unstable();
             let mut lits: Vec<String> = Vec::new();
@@ -336,15 +338,17 @@ impl Patterns {
             } else {
                 None
             };
-            (dfa.or_else(|| build(None).ok()), is_prefix)
+            let words = WordLiterals::build(&lits, &is_prefix, case_insensitive);
+            (dfa.or_else(|| build(None).ok()), words, is_prefix)
         } else {
-            (None, Vec::new())
+            (None, None, Vec::new())
         };
         let max_prefix = prefixes.keys().map(String::len).max().unwrap_or(0);
         let max_suffix = suffixes.keys().map(String::len).max().unwrap_or(0);
         Ok(Patterns {
             first,
             literals,
+            words,
             literal_is_prefix,
             lengths,
             fixed,
@@ -551,34 +555,59 @@ impl<'p, 'a> DocMatcher<'p, 'a> {
         // A letter, digit or underscore next to another ASCII one never has a word boundary
         // between them (WB5, WB8-WB10, WB13): such a candidate cannot start (or, for a whole
         // word, end) a token, and is dropped before any segmentation.
-        let joins = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let joins = joins_ascii_word;
         let is_prefix = &self.patterns.literal_is_prefix;
-        let mut cands: Vec<(usize, usize)> = ac
-            .find_overlapping_iter(aho_corasick::Input::new(&bytes[lo..hi]))
-            .filter_map(|m| {
-                let (s, e) = (lo + m.start(), lo + m.end());
-                if s > lo && joins(bytes[s - 1]) && joins(bytes[s]) {
-                    return None;
-                }
-                if !is_prefix[m.pattern().as_usize()]
-                    && e < hi
-                    && joins(bytes[e])
-                    && joins(bytes[e - 1])
-                {
-                    return None;
-                }
-                Some((s, e))
-            })
-            .collect();
-        cands.sort_unstable();
+        let mut cands: Vec<(usize, usize)> = Vec::new();
+        if let Some(words) = &self.patterns.words {
+            // Sorted by start already, one entry per start.
+            words.candidates(bytes, lo, hi, &mut cands);
+        } else {
+            cands.extend(
+                ac.find_overlapping_iter(aho_corasick::Input::new(&bytes[lo..hi]))
+                    .filter_map(|m| {
+                        let (s, e) = (lo + m.start(), lo + m.end());
+                        if s > lo && joins(bytes[s - 1]) && joins(bytes[s]) {
+                            return None;
+                        }
+                        if !is_prefix[m.pattern().as_usize()]
+                            && e < hi
+                            && joins(bytes[e])
+                            && joins(bytes[e - 1])
+                        {
+                            return None;
+                        }
+                        Some((s, e))
+                    }),
+            );
+            cands.sort_unstable();
+        }
         let mut window: Vec<(usize, usize)> = Vec::new();
         let mut win = (usize::MAX, usize::MAX);
         let mut last_start = usize::MAX;
-        for &(s, e) in &cands {
+        let fast = self.patterns.words.is_some();
+        'cands: for &(s, e) in &cands {
             if s == last_start {
                 continue;
             }
             last_start = s;
+            // A word run with a space or plain punctuation (or the unit's edge) on both sides is
+            // a whole token: one-word patterns are decided without segmenting around it.
+            if fast && is_plain_edge(bytes, lo, hi, s, e) {
+                let (a, b) = self.lookup(&text[s..e]);
+                let single = (a..b).all(|r| {
+                    let (p, piece) = self.refs[r];
+                    piece != 0 || self.patterns.pattern_len(p) == 1
+                });
+                if single {
+                    for r in a..b {
+                        let (p, piece) = self.refs[r];
+                        if piece == 0 {
+                            out.push((p, s, e));
+                        }
+                    }
+                    continue 'cands;
+                }
+            }
             // Segment a window that starts at a certain token boundary before the candidate.
             if !(win.0 <= s && e <= win.1) {
                 let w0 = crate::tokenize::split_before(bytes, lo, s).max(lo);
@@ -622,6 +651,235 @@ impl<'p, 'a> DocMatcher<'p, 'a> {
             }
         }
     }
+}
+
+/// A letter, digit or underscore next to another ASCII one never has a word boundary between
+/// them (UAX #29 WB5, WB8-WB10, WB13).
+#[inline]
+fn joins_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Literals made only of ASCII letters, digits and `_` (dictionary words and glob prefixes),
+/// found by scanning the text's runs of those bytes and looking each run (or, for prefixes, its
+/// first bytes) up by a key packed from its bytes: a bit filter rejects most runs without a
+/// probe.  Candidates are the same as an Aho-Corasick scan's (which is kept for literals with
+/// other bytes).  Measured on the Gutenberg books, one thread: 1,000 dictionary words 1.5x
+/// faster than the Aho-Corasick DFA (whose automaton no longer fits the cache); five keywords
+/// 1.25x faster than its prefiltered scan; the KWIC keywords, with `i` and `you` among the
+/// literals, 1.35x.
+#[derive(Debug, Clone)]
+struct WordLiterals {
+    /// Byte -> byte as compared (lower-cased when matching ignores case), 0 for bytes that do
+    /// not join a word run.
+    fold: [u8; 256],
+    /// Or-ed into 8 bytes of a run to fold them (`0x20` in each byte when matching ignores
+    /// case: letters lower-cased, digits unchanged, `_` becomes DEL, which no run holds).
+    fold_bits: u64,
+    /// One bit per 16-bit bucket of the keys of every literal.
+    filter: Vec<u64>,
+    /// Key -> literals with that key (exact ones, then prefix ones), their folded bytes.
+    exact: FxHashMap<u64, Vec<Box<[u8]>>>,
+    prefix: FxHashMap<u64, Vec<Box<[u8]>>>,
+    /// Distinct lengths of the prefix literals, ascending.
+    prefix_lens: Vec<usize>,
+}
+
+impl WordLiterals {
+    /// `None` unless every literal is a run of ASCII letters, digits and `_`.
+    fn build(lits: &[String], is_prefix: &[bool], case_insensitive: bool) -> Option<Self> {
+        if !lits
+            .iter()
+            .all(|l| !l.is_empty() && l.bytes().all(joins_ascii_word))
+        {
+            return None;
+        }
+        let mut fold = [0u8; 256];
+        for b in 0..=255u8 {
+            if joins_ascii_word(b) {
+                fold[b as usize] = if case_insensitive { b | 0x20 } else { b };
+            }
+        }
+        let mut out = WordLiterals {
+            fold,
+            fold_bits: if case_insensitive {
+                0x2020_2020_2020_2020
+            } else {
+                0
+            },
+            filter: vec![0; 1 << 10],
+            exact: FxHashMap::default(),
+            prefix: FxHashMap::default(),
+            prefix_lens: Vec::new(),
+        };
+        for (l, &pre) in lits.iter().zip(is_prefix) {
+            let folded: Box<[u8]> = l.bytes().map(|b| out.fold[b as usize]).collect();
+            let key = Self::key(&folded);
+            out.filter[Self::bucket(key) >> 6] |= 1 << (Self::bucket(key) & 63);
+            // A prefix literal also matches a whole run of its length.
+            out.exact.entry(key).or_default().push(folded.clone());
+            if pre {
+                out.prefix_lens.push(folded.len());
+                out.prefix.entry(key).or_default().push(folded);
+            }
+        }
+        out.prefix_lens.sort_unstable();
+        out.prefix_lens.dedup();
+        Some(out)
+    }
+
+    /// Key of folded bytes: the xor of their little-endian 8-byte chunks (the last one
+    /// zero-padded), plus the length times an odd constant.
+    #[inline]
+    fn key(folded: &[u8]) -> u64 {
+        let mut k = 0u64;
+        for chunk in folded.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            k ^= u64::from_le_bytes(w);
+        }
+        k.wrapping_add((folded.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
+    /// [`WordLiterals::key`] of `text[s..e]` folded, read 8 bytes at a time.
+    #[inline]
+    fn run_key(&self, text: &[u8], s: usize, e: usize) -> u64 {
+        let mut k = 0u64;
+        let mut p = s;
+        while p < e {
+            let take = (e - p).min(8);
+            let w = if p + 8 <= text.len() {
+                u64::from_le_bytes(text[p..p + 8].try_into().unwrap_or([0; 8]))
+            } else {
+                let mut buf = [0u8; 8];
+                buf[..text.len() - p].copy_from_slice(&text[p..]);
+                u64::from_le_bytes(buf)
+            };
+            let keep = if take == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (take * 8)) - 1
+            };
+            k ^= (w | self.fold_bits) & keep;
+            p += 8;
+        }
+        k.wrapping_add(((e - s) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+    }
+
+    #[inline]
+    fn bucket(key: u64) -> usize {
+        (key.wrapping_mul(0xA24B_AED4_963E_E407) >> 48) as usize
+    }
+
+    #[inline]
+    fn maybe(&self, key: u64) -> bool {
+        let b = Self::bucket(key);
+        self.filter[b >> 6] >> (b & 63) & 1 == 1
+    }
+
+    #[inline]
+    fn found(map: &FxHashMap<u64, Vec<Box<[u8]>>>, key: u64, fold: &[u8; 256], run: &[u8]) -> bool {
+        map.get(&key).is_some_and(|lits| {
+            lits.iter().any(|l| {
+                l.len() == run.len() && l.iter().zip(run).all(|(&a, &b)| a == fold[b as usize])
+            })
+        })
+    }
+
+    /// Every run start in `lo..hi` where a literal matches (the whole run, or its first bytes
+    /// for a prefix literal), with the run's end; sorted, one entry per start.  Runs
+    /// are found 64 bytes at a time from a bit mask of the bytes that join a word.
+    fn candidates(&self, bytes: &[u8], lo: usize, hi: usize, out: &mut Vec<(usize, usize)>) {
+        let text = &bytes[lo..hi];
+        let n = text.len();
+        let mut base = 0;
+        // Bit 0 set when the byte before the block is in a run (the unit's first byte may
+        // start a token whatever precedes it).
+        let mut carry = 0u64;
+        while base < n {
+            let m = if base + 64 <= n {
+                word_mask64(&text[base..base + 64])
+            } else {
+                let mut block = [0u8; 64];
+                block[..n - base].copy_from_slice(&text[base..]);
+                word_mask64(&block)
+            };
+            let mut starts = m & !((m << 1) | carry);
+            carry = m >> 63;
+            while starts != 0 {
+                let k = starts.trailing_zeros() as usize;
+                starts &= starts - 1;
+                let s = base + k;
+                let ones = (!(m >> k)).trailing_zeros() as usize;
+                let mut e = s + ones;
+                if k + ones == 64 {
+                    while e < n && joins_ascii_word(text[e]) {
+                        e += 1;
+                    }
+                }
+                let key = self.run_key(text, s, e);
+                if self.maybe(key) && Self::found(&self.exact, key, &self.fold, &text[s..e]) {
+                    out.push((lo + s, lo + e));
+                    continue;
+                }
+                // The token starting here covers at least the whole run.
+                for &len in self.prefix_lens.iter().rev() {
+                    if len >= e - s {
+                        continue;
+                    }
+                    let key = self.run_key(text, s, s + len);
+                    if self.maybe(key)
+                        && Self::found(&self.prefix, key, &self.fold, &text[s..s + len])
+                    {
+                        out.push((lo + s, lo + e));
+                        break;
+                    }
+                }
+            }
+            base += 64;
+        }
+    }
+}
+
+/// True when the word run `bytes[s..e]` inside the unit `lo..hi` is certainly one whole UAX #29
+/// token: each side is the unit's edge, ASCII white space, or ASCII punctuation that no rule
+/// joins to a letter or digit (not `.` `:` `,` `;` `'`, nor `"`, nor anything non-ASCII).
+#[inline]
+fn is_plain_edge(bytes: &[u8], lo: usize, hi: usize, s: usize, e: usize) -> bool {
+    #[inline]
+    fn plain(b: u8) -> bool {
+        b.is_ascii_whitespace() && b != 0x0c
+            || (b.is_ascii_punctuation()
+                && !matches!(b, b'.' | b':' | b',' | b';' | b'\'' | b'"' | b'_'))
+    }
+    (s == lo || plain(bytes[s - 1])) && (e == hi || plain(bytes[e]))
+}
+
+/// Bit `i` set when `block[i]` is an ASCII letter, digit or `_` (SWAR over 8-byte words).
+#[inline]
+fn word_mask64(block: &[u8]) -> u64 {
+    const H: u64 = 0x8080_8080_8080_8080;
+    const L7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const fn rep(b: u8) -> u64 {
+        (b as u64) * 0x0101_0101_0101_0101
+    }
+    // For 7-bit bytes: high bit of each byte set when x >= c (no carry crosses bytes).
+    #[inline]
+    fn ge(x7: u64, c: u8) -> u64 {
+        x7.wrapping_add(rep(0x80 - c)) & H
+    }
+    let mut m = 0u64;
+    for (j, chunk) in block.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let x7 = w & L7;
+        let lower = x7 | rep(0x20);
+        let digit = ge(x7, b'0') & !ge(x7, b'9' + 1);
+        let letter = ge(lower, b'a') & !ge(lower, b'z' + 1);
+        let under = ge(x7, b'_') & !ge(x7, b'_' + 1);
+        let bits = (digit | letter | under) & !w & H;
+        m |= (bits.wrapping_mul(0x0002_0408_1020_4081) >> 56) << (8 * j);
+    }
+    m
 }
 
 /// A match of a whole pattern: tokens `start..end` of a document.
@@ -798,6 +1056,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn word_mask_classifies_every_byte() {
+        for b in 0..=255u8 {
+            let mut block = [b' '; 64];
+            block[b as usize % 64] = b;
+            let m = word_mask64(&block);
+            let want = if joins_ascii_word(b) {
+                1u64 << (b as usize % 64)
+            } else {
+                0
+            };
+            assert_eq!(m, want, "byte {b:#04x}");
+        }
+    }
+
+    #[test]
+    fn run_keys_equal_literal_keys() {
+        let lits: Vec<String> = ["a", "The_end", "abcdefgh", "abcdefghi", "x1_Y2z3w4v5u6"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for ci in [true, false] {
+            let w = WordLiterals::build(&lits, &vec![false; lits.len()], ci).unwrap();
+            for l in &lits {
+                let text = format!("..{l}..");
+                let folded: Vec<u8> = l.bytes().map(|b| w.fold[b as usize]).collect();
+                assert_eq!(
+                    w.run_key(text.as_bytes(), 2, 2 + l.len()),
+                    WordLiterals::key(&folded)
+                );
+                // At the very end of the text (the last chunk cannot be read 8 bytes wide).
+                assert_eq!(
+                    w.run_key(l.as_bytes(), 0, l.len()),
+                    WordLiterals::key(&folded)
+                );
+                let mut out = Vec::new();
+                let upper = text.to_ascii_uppercase();
+                w.candidates(upper.as_bytes(), 0, upper.len(), &mut out);
+                assert_eq!(out.is_empty(), !ci, "{l} upper-cased, ignoring case: {ci}");
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn prefiltered_scan_equals_type_matching(
@@ -836,7 +1137,9 @@ mod tests {
                 Just("Trust"), Just("trust"), Just("distrust"), Just("evidence"), Just("base"),
                 Just("É"), Just("état"), Just(","), Just("x"), Just("TRUSTWORTHY"), Just("b"),
                 Just("man's"), Just("\n"), Just("  "), Just("base."), Just("\u{212A}"), Just("e.g."),
-                Just("abc"), Just("ab"), Just("bc"), Just("\u{130}stanbul"), Just("ist")
+                Just("abc"), Just("ab"), Just("bc"), Just("\u{130}stanbul"), Just("ist"),
+                Just("(trust)"), Just("trust-base"), Just("x.trust"), Just("trust_x"),
+                Just("trust\u{301}"), Just("\"trust\""), Just("trust:x"), Just("3,b"), Just("b\t")
             ], 0..30),
             pats in prop::collection::vec(prop_oneof![
                 Just("trust"), Just("trust*"), Just("evidence base"), Just("base"), Just("man"),
@@ -844,9 +1147,19 @@ mod tests {
                 Just("b*"), Just("bc"), Just("a*"), Just("i*")
             ], 1..5),
             ci in any::<bool>(),
+            many in any::<bool>(),
         ) {
             let text = words.join(" ");
+            // Filler words make a large literal set.
+            let fillers: Vec<String> = (0..100).map(|i| format!("zq{i}")).collect();
+            let mut pats: Vec<&str> = pats;
+            if many {
+                pats.extend(fillers.iter().map(String::as_str));
+            }
             let p = compile(&pats, ValueType::Glob, ci).unwrap();
+            // Only `e.g` starts with a literal that is not a word run.
+            let all_words = !pats.contains(&"e.g");
+            prop_assert_eq!(p.words.is_some(), all_words);
             let spans = crate::tokenize::token_spans(&text);
             let starts: Vec<u32> = spans.iter().map(|s| s.0 as u32).collect();
             let ends: Vec<u32> = spans.iter().map(|s| s.1 as u32).collect();

@@ -60,7 +60,7 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(usize, usize)) {
     let b = text.as_bytes();
     let mut pos = 0;
     while pos < b.len() {
-        match b[pos..].iter().position(|&x| x >= 0x80) {
+        match first_non_ascii(&b[pos..]) {
             None => {
                 ascii_tokens(&b[pos..], pos, &mut f);
                 break;
@@ -75,6 +75,181 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(usize, usize)) {
             }
         }
     }
+}
+
+/// The number of tokens of `text`: the count of [`for_each_token`]'s calls, found faster (ASCII
+/// stretches are counted with one table look-up a byte, see [`count_ascii_tokens`]).
+///
+/// ```
+/// assert_eq!(qualcore::tokenize::count_tokens("Dan: don't stop, e.g. 3.14!"), 9);
+/// assert_eq!(qualcore::tokenize::count_tokens("née à 3,5 km"), 4);
+/// ```
+pub fn count_tokens(text: &str) -> usize {
+    let b = text.as_bytes();
+    let mut n = 0;
+    let mut pos = 0;
+    while pos < b.len() {
+        match first_non_ascii(&b[pos..]) {
+            None => {
+                n += count_ascii_tokens(&b[pos..]);
+                break;
+            }
+            Some(k) => {
+                let non_ascii = pos + k;
+                // Typographic quotes and dashes between ASCII characters (most of the
+                // non-ASCII in English prose) are counted without leaving the fast path.
+                if let Some(kind) = typographic(b, non_ascii) {
+                    n += count_ascii_tokens(&b[pos..non_ascii]);
+                    let class_at =
+                        |i: usize| b.get(i).filter(|&&x| x < 0x80).map(|&x| CLASS[x as usize]);
+                    let (prev, next) = (
+                        non_ascii.checked_sub(1).and_then(class_at),
+                        class_at(non_ascii + 3),
+                    );
+                    let joins = kind == MID_NUMLET
+                        && matches!(
+                            (prev, next),
+                            (Some(ALNUM_L), Some(ALNUM_L)) | (Some(ALNUM_D), Some(ALNUM_D))
+                        );
+                    // A joining apostrophe makes the words either side one token (counted
+                    // twice by the two ASCII stretches); otherwise the character is a token.
+                    if joins {
+                        n -= 1;
+                    } else {
+                        n += 1;
+                    }
+                    pos = non_ascii + 3;
+                    continue;
+                }
+                let back = split_before(b, pos, non_ascii);
+                n += count_ascii_tokens(&b[pos..back]);
+                let fwd = split_after(b, non_ascii + 1);
+                general_tokens(&text[back..fwd], back, &mut |_, _| n += 1);
+                pos = fwd;
+            }
+        }
+    }
+    n
+}
+
+/// When `b[i..]` starts with one of `‘ ’ “ ” —` and the byte after it (if any) is ASCII: the
+/// character's word-break class (`MID_NUMLET` for the single quotes, `OTHER` for the rest).
+/// Other characters, and these before a non-ASCII one (which might attach to it, WB4), take the
+/// general path.
+#[inline]
+fn typographic(b: &[u8], i: usize) -> Option<u8> {
+    if b.len() < i + 3 || b[i] != 0xE2 || b[i + 1] != 0x80 {
+        return None;
+    }
+    if b.get(i + 3).is_some_and(|&x| x >= 0x80) {
+        return None;
+    }
+    match b[i + 2] {
+        0x98 | 0x99 => Some(MID_NUMLET),
+        0x9C | 0x9D | 0x94 => Some(OTHER),
+        _ => None,
+    }
+}
+
+/// Whether an ASCII byte of class `c` starts a token, given the classes of the two bytes before
+/// it and of the byte after it (`SPACE` beyond the slice): the rules of [`ascii_tokens`] written
+/// as a function of a four-byte window.
+const fn starts_token(p2: u8, p1: u8, c: u8, n1: u8) -> bool {
+    const fn word(c: u8) -> bool {
+        matches!(c, ALNUM_L | ALNUM_D | EXT)
+    }
+    const fn mid(c: u8) -> bool {
+        matches!(c, MID_LETTER | MID_NUMLET | MID_NUM)
+    }
+    // A middle character joins the letters or digits either side of it into one token.
+    const fn joined(prev: u8, m: u8, next: u8) -> bool {
+        match m {
+            MID_LETTER => prev == ALNUM_L && next == ALNUM_L,
+            MID_NUMLET => {
+                (prev == ALNUM_L && next == ALNUM_L) || (prev == ALNUM_D && next == ALNUM_D)
+            }
+            MID_NUM => prev == ALNUM_D && next == ALNUM_D,
+            _ => false,
+        }
+    }
+    match c {
+        SPACE => false,
+        OTHER => true,
+        ALNUM_L | ALNUM_D | EXT => !(word(p1) || (mid(p1) && joined(p2, p1, c))),
+        _ => !joined(p1, c, n1),
+    }
+}
+
+const fn start_table() -> [u8; 4096] {
+    let mut t = [0u8; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        let (p2, p1, c, n1) = (
+            (i >> 9) as u8,
+            (i >> 6 & 7) as u8,
+            (i >> 3 & 7) as u8,
+            (i & 7) as u8,
+        );
+        t[i] = starts_token(p2, p1, c, n1) as u8;
+        i += 1;
+    }
+    t
+}
+
+/// `START[p2 << 9 | p1 << 6 | c << 3 | n1]`: 1 when the byte of class `c` starts a token.
+static START: [u8; 4096] = start_table();
+
+/// The number of tokens of an all-ASCII slice that starts and ends at word boundaries: the
+/// count of [`ascii_tokens`]'s calls, from a sliding window of byte classes (no branches; two
+/// bytes a step, so that the window's chain of operations is half as long).
+pub(crate) fn count_ascii_tokens(b: &[u8]) -> usize {
+    let class = |x: u8| CLASS[(x & 0x7f) as usize] as usize;
+    let sp = SPACE as usize;
+    let Some(&first) = b.first() else {
+        return 0;
+    };
+    // The window holds the classes of bytes i-2, i-1, i and i+1.
+    let mut idx = sp << 9 | sp << 6 | sp << 3 | class(first);
+    let mut n = 0usize;
+    let rest = &b[1..];
+    let mut pairs = rest.chunks_exact(2);
+    for pair in &mut pairs {
+        let (c1, c2) = (class(pair[0]), class(pair[1]));
+        let i1 = (idx << 3 | c1) & 0xfff;
+        idx = (idx << 6 | c1 << 3 | c2) & 0xfff;
+        n += START[i1] as usize + START[idx] as usize;
+    }
+    for &x in pairs.remainder() {
+        idx = (idx << 3 | class(x)) & 0xfff;
+        n += START[idx] as usize;
+    }
+    idx = (idx << 3 | sp) & 0xfff;
+    n + START[idx] as usize
+}
+
+/// Index of the first byte >= 0x80, tested eight bytes at a time.
+///
+/// ```
+/// assert_eq!(qualcore::tokenize::first_non_ascii("plain ascii, then é".as_bytes()), Some(18));
+/// assert_eq!(qualcore::tokenize::first_non_ascii(b"none"), None);
+/// ```
+#[inline]
+pub fn first_non_ascii(b: &[u8]) -> Option<usize> {
+    const H: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8])) & H;
+        if w != 0 {
+            return Some(base + (w.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&x| x >= 0x80)
+        .map(|i| base + i)
 }
 
 /// The reference segmentation: unicode-segmentation's word bounds, white space dropped.
@@ -424,6 +599,11 @@ mod tests {
                 .collect();
             let got: Vec<&str> = fast(s).into_iter().map(|(a, b)| &s[a..b]).collect();
             assert_eq!(got, want, "WordBreakTest case {s:?}");
+            assert_eq!(
+                count_tokens(s),
+                want.len(),
+                "WordBreakTest case {s:?} (count)"
+            );
             checked += 1;
         }
         assert!(checked > 1000, "only {checked} cases");
@@ -552,6 +732,10 @@ mod tests {
             Just("e\u{301}"),
             Just("\u{301}"),
             Just("’"),
+            Just("‘"),
+            Just("“"),
+            Just("”"),
+            Just("—"),
             Just("李"),
             Just("👍🏽"),
             Just("\u{200d}"),
@@ -581,6 +765,21 @@ mod tests {
         #[test]
         fn fast_path_equals_reference_on_ascii(s in "[ -~\t\n\r]{0,80}") {
             prop_assert_eq!(fast(&s), reference(&s));
+        }
+
+        #[test]
+        fn token_count_equals_segmentation(s in tricky_text()) {
+            prop_assert_eq!(count_tokens(&s), reference(&s).len());
+        }
+
+        #[test]
+        fn token_count_equals_segmentation_on_ascii(s in "[ -~\t\n\r]{0,80}") {
+            prop_assert_eq!(count_tokens(&s), reference(&s).len());
+        }
+
+        #[test]
+        fn token_count_equals_segmentation_on_any_text(s in "\\PC{0,60}") {
+            prop_assert_eq!(count_tokens(&s), reference(&s).len());
         }
     }
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._codebook import Code, Codebook
-from ._util import nullable_turn, threads_arg
+from ._util import nullable_turn, take_labels, threads_arg
 from .errors import ArgumentError, CodingError
 
 if TYPE_CHECKING:
@@ -520,13 +520,15 @@ def autocode(corpus: Corpus, codebook: Codebook, *, unit: str, speakers: Iterabl
     )
     doc = cols["doc"]
     n = len(doc)
+    # Labels are taken from the few ids and paths, not converted row by row (pandas 3 turns
+    # object columns of strings into its string dtype, which costs more than the coding).
     frame = pd.DataFrame(
         {
-            "doc_id": np.array(corpus.doc_ids, dtype=object)[doc] if n else np.array([], dtype=object),
+            "doc_id": take_labels(corpus.doc_ids, doc),
             "start": cols["start"],
             "end": cols["end"],
-            "code": np.array(paths, dtype=object)[cols["code"]] if n else np.array([], dtype=object),
-            "coder": np.full(n, coder, dtype=object),
+            "code": take_labels(paths, cols["code"]),
+            "coder": take_labels([coder], np.zeros(n, dtype=np.intp)),
             "memo": np.full(n, None, dtype=object),
         }
     )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._util import categorical, nullable_turn, threads_arg
+from ._util import categorical, nullable_turn, take_labels, threads_arg
 from .errors import (
     ArgumentError,
     CorpusError,
@@ -809,10 +809,10 @@ class Corpus:
         label_codes = np.array([label_names.index(l) for l in labels], dtype=np.int64)
         df = pd.DataFrame(
             {
-                "doc_id": np.array(self.doc_ids, dtype=object)[doc] if len(doc) else np.array([], dtype=object),
+                "doc_id": take_labels(self.doc_ids, doc),
                 "turn": nullable_turn(cols["turn"]),
                 "speaker": self._turn_speakers(doc, cols["turn"]),
-                "pattern": np.array(label_names, dtype=object)[label_codes[cols["pattern"]]] if len(doc) else np.array([], dtype=object),
+                "pattern": take_labels(label_names, label_codes[cols["pattern"]]),
                 "start": cols["start"],
                 "end": cols["end"],
                 "token_start": cols["token_start"],

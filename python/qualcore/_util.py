@@ -37,6 +37,20 @@ def nullable_turn(turn: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(turn, turn < 0)
 
 
+def take_labels(labels: list[str], idx: np.ndarray) -> Any:
+    """``labels[idx]`` as the array pandas would make of those strings itself (its default
+    string dtype: Arrow-backed ``str`` in pandas 3 with pyarrow, else object), taken from the
+    few labels instead of converting every row's string.
+
+    >>> import numpy as np
+    >>> list(take_labels(["A1", "B2"], np.array([1, 0, 1])))
+    ['B2', 'A1', 'B2']
+    """
+    idx = np.asarray(idx, dtype=np.intp)
+    base = pd.Series(list(labels), dtype=None if labels else object).array
+    return base.take(idx)
+
+
 def categorical(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
     """A categorical column from integer codes (no Python string per row)."""
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=pd.Index(categories, dtype=object))

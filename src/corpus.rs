@@ -9,20 +9,87 @@ use regex::Regex;
 use crate::error::{Error, ErrorKind, Result};
 
 /// One speaker turn of a document.  Offsets are byte offsets into the document's text.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Turn {
     /// Index into [`Corpus::speakers`]; `None` for a turn whose speaker is not known.
     pub speaker: Option<u32>,
-    /// Start of the turn's content (after any speaker label).
-    pub start: usize,
+    /// Start of the turn's content (after any speaker label); `u32`, as documents are limited
+    /// to 4 GiB.
+    pub start: u32,
     /// End of the turn's content (exclusive, trailing white space trimmed).
-    pub end: usize,
+    pub end: u32,
     /// Byte range of the speaker label (`Dan:`) in the text, when the text carries one.
     pub label: Option<(usize, usize)>,
-    /// Start time in seconds, when known.
-    pub time_start: Option<f64>,
-    /// End time in seconds, when known.
-    pub time_end: Option<f64>,
+    /// Start time in seconds; NaN when not known (a plain `f64` keeps the turn at 56 bytes,
+    /// which matters for transcripts of a million short turns).
+    pub time_start: f64,
+    /// End time in seconds; NaN when not known.
+    pub time_end: f64,
+}
+
+/// Equal when every field is, unknown times (NaN) being equal to each other.
+impl PartialEq for Turn {
+    fn eq(&self, o: &Turn) -> bool {
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        self.speaker == o.speaker
+            && self.start == o.start
+            && self.end == o.end
+            && self.label == o.label
+            && same(self.time_start, o.time_start)
+            && same(self.time_end, o.time_end)
+    }
+}
+
+impl Turn {
+    /// The start time, when known.
+    pub fn start_time(&self) -> Option<f64> {
+        (!self.time_start.is_nan()).then_some(self.time_start)
+    }
+
+    /// The end time, when known.
+    pub fn end_time(&self) -> Option<f64> {
+        (!self.time_end.is_nan()).then_some(self.time_end)
+    }
+}
+
+/// A document's turns with doc-local speaker indices into `names`, made from turn specs one
+/// document at a time (so a reader never holds every file's specs at once); see
+/// [`Corpus::from_local`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalTurns {
+    /// Turns whose `speaker` indexes `names`.
+    pub turns: Vec<Turn>,
+    /// Speaker names in order of first appearance in the document.
+    pub names: Vec<String>,
+}
+
+impl LocalTurns {
+    /// Converts specs, interning speaker names within the document.
+    pub fn from_specs(specs: Vec<TurnSpec>) -> LocalTurns {
+        let mut names: Vec<String> = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        // A new allocation of exactly the turns' size: `collect` from the specs' own vector
+        // would reuse (and keep) their larger allocation.
+        let mut turns = Vec::with_capacity(specs.len());
+        turns.extend(specs.into_iter().map(|s| Turn {
+            speaker: s.speaker.map(|name| match index.get(&name) {
+                Some(&i) => i,
+                None => {
+                    let i = names.len() as u32;
+                    index.insert(name.clone(), i);
+                    names.push(name);
+                    i
+                }
+            }),
+            // Saturated: a span past 4 GiB is then outside any valid text (`validate`).
+            start: u32::try_from(s.start).unwrap_or(u32::MAX),
+            end: u32::try_from(s.end).unwrap_or(u32::MAX),
+            label: s.label,
+            time_start: s.time_start.unwrap_or(f64::NAN),
+            time_end: s.time_end.unwrap_or(f64::NAN),
+        }));
+        LocalTurns { turns, names }
+    }
 }
 
 /// A document: an id, its text and its turns (in text order, not overlapping).
@@ -141,17 +208,18 @@ impl Document {
             }
         };
         for (i, t) in self.turns.iter().enumerate() {
-            let head = t.label.map_or(t.start, |(s, _)| s.min(t.start));
+            let (start, end) = (t.start as usize, t.end as usize);
+            let head = t.label.map_or(start, |(s, _)| s.min(start));
             if head > pos {
                 push_gap(&mut units, pos, head);
             }
             units.push(Unit {
-                start: t.start,
-                end: t.end,
+                start,
+                end,
                 turn: Some(i as u32),
                 active: true,
             });
-            pos = t.end.max(pos);
+            pos = end.max(pos);
         }
         if pos < self.text.len() {
             push_gap(&mut units, pos, self.text.len());
@@ -161,7 +229,8 @@ impl Document {
 
     /// Checks that turns are in order, inside the text, on char boundaries and not overlapping.
     pub fn validate(&self) -> Result<()> {
-        if self.text.len() > u32::MAX as usize {
+        // Below u32::MAX, so that a saturated offset (see `LocalTurns`) is never inside.
+        if self.text.len() >= u32::MAX as usize {
             return Err(Error::new(ErrorKind::DocumentTooLarge {
                 doc_id: self.id.clone(),
                 bytes: self.text.len(),
@@ -169,21 +238,22 @@ impl Document {
         }
         let mut prev_end = 0;
         for (i, t) in self.turns.iter().enumerate() {
+            let (start, end) = (t.start as usize, t.end as usize);
             let bad = |message: String| {
                 Err(Error::new(ErrorKind::InvalidTurns {
                     doc_id: self.id.clone(),
                     message: format!("turn {i}: {message}"),
                 }))
             };
-            if t.start > t.end || t.end > self.text.len() {
+            if start > end || end > self.text.len() {
                 return bad(format!(
                     "span {}..{} is not inside the text ({} bytes)",
-                    t.start,
-                    t.end,
+                    start,
+                    end,
                     self.text.len()
                 ));
             }
-            if !self.text.is_char_boundary(t.start) || !self.text.is_char_boundary(t.end) {
+            if !self.text.is_char_boundary(start) || !self.text.is_char_boundary(end) {
                 return bad("span does not fall on character boundaries".into());
             }
             if let Some((a, b)) = t.label {
@@ -197,11 +267,11 @@ impl Document {
                     ));
                 }
             }
-            let head = t.label.map_or(t.start, |(s, _)| s.min(t.start));
+            let head = t.label.map_or(start, |(s, _)| s.min(start));
             if head < prev_end {
                 return bad("overlaps the previous turn (turns must be in text order)".into());
             }
-            prev_end = t.end;
+            prev_end = end;
         }
         Ok(())
     }
@@ -247,38 +317,57 @@ impl Corpus {
     /// assert!(Corpus::new(vec![("a".into(), "x".into(), vec![]), ("a".into(), "y".into(), vec![])]).is_err());
     /// ```
     pub fn new(docs: Vec<(String, String, Vec<TurnSpec>)>) -> Result<Corpus> {
+        Corpus::from_local(
+            docs.into_iter()
+                .map(|(id, text, specs)| (id, text, LocalTurns::from_specs(specs)))
+                .collect(),
+        )
+    }
+
+    /// Builds a corpus from documents whose turns name speakers by doc-local index
+    /// ([`LocalTurns`]); the turns are moved, their speaker indices remapped in place.
+    pub fn from_local(docs: Vec<(String, String, LocalTurns)>) -> Result<Corpus> {
         let mut speakers: Vec<String> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::with_capacity(docs.len());
         let mut out: Vec<Document> = Vec::with_capacity(docs.len());
         let mut speaker_index: HashMap<String, u32> = HashMap::new();
         let mut duplicates = Vec::new();
         let mut errors = Vec::new();
-        for (id, text, specs) in docs {
+        for (id, text, local) in docs {
             if index.contains_key(&id) {
                 if !duplicates.contains(&id) {
                     duplicates.push(id);
                 }
                 continue;
             }
-            let turns = specs
+            let LocalTurns { mut turns, names } = local;
+            let global: Vec<u32> = names
                 .into_iter()
-                .map(|s| Turn {
-                    speaker: s.speaker.map(|name| match speaker_index.get(&name) {
-                        Some(&i) => i,
-                        None => {
-                            let next = speakers.len() as u32;
-                            speaker_index.insert(name.clone(), next);
-                            speakers.push(name);
-                            next
-                        }
-                    }),
-                    start: s.start,
-                    end: s.end,
-                    label: s.label,
-                    time_start: s.time_start,
-                    time_end: s.time_end,
+                .map(|name| match speaker_index.get(&name) {
+                    Some(&i) => i,
+                    None => {
+                        let next = speakers.len() as u32;
+                        speaker_index.insert(name.clone(), next);
+                        speakers.push(name);
+                        next
+                    }
                 })
                 .collect();
+            let mut bad_speaker = false;
+            for t in &mut turns {
+                if let Some(s) = t.speaker {
+                    match global.get(s as usize) {
+                        Some(&g) => t.speaker = Some(g),
+                        None => bad_speaker = true,
+                    }
+                }
+            }
+            if bad_speaker {
+                errors.push(Error::invalid_argument(
+                    "turns",
+                    format!("document {id:?}: a turn's speaker index is out of range"),
+                ));
+            }
             let doc = Document {
                 id,
                 text,
@@ -419,11 +508,11 @@ impl Corpus {
             .iter()
             .map(|t| TurnSpec {
                 speaker: t.speaker.map(|s| self.speakers[s as usize].clone()),
-                start: t.start,
-                end: t.end,
+                start: t.start as usize,
+                end: t.end as usize,
                 label: t.label,
-                time_start: t.time_start,
-                time_end: t.time_end,
+                time_start: t.start_time(),
+                time_end: t.end_time(),
             })
             .collect()
     }
@@ -1008,6 +1097,56 @@ mod tests {
     }
 
     #[test]
+    fn turns_are_compact_and_unknown_times_compare_equal() {
+        // 56 bytes a turn: a million short turns stay below the size of their text.
+        assert_eq!(std::mem::size_of::<Turn>(), 56);
+        let specs = vec![
+            TurnSpec {
+                speaker: Some("B".into()),
+                start: 0,
+                end: 1,
+                label: None,
+                time_start: None,
+                time_end: Some(2.5),
+            },
+            TurnSpec {
+                speaker: Some("A".into()),
+                start: 2,
+                end: 3,
+                label: None,
+                time_start: None,
+                time_end: None,
+            },
+            TurnSpec {
+                speaker: Some("B".into()),
+                start: 4,
+                end: 5,
+                label: None,
+                time_start: Some(1.0),
+                time_end: None,
+            },
+        ];
+        let local = LocalTurns::from_specs(specs.clone());
+        assert_eq!(local.names, ["B", "A"]);
+        assert_eq!(local.turns[2].speaker, Some(0));
+        assert_eq!(local.turns[0].end_time(), Some(2.5));
+        assert_eq!(local.turns[0].start_time(), None);
+        assert_eq!(local, LocalTurns::from_specs(specs.clone()));
+        // Global speaker ids follow first appearance across documents.
+        let c = Corpus::from_local(vec![
+            (
+                "d1".into(),
+                "a b c".into(),
+                LocalTurns::from_specs(specs[1..2].to_vec()),
+            ),
+            ("d2".into(), "a b c".into(), local),
+        ])
+        .unwrap();
+        assert_eq!(c.speakers(), ["A", "B"]);
+        assert_eq!(c.turn_specs(&c.docs()[1]), specs);
+    }
+
+    #[test]
     fn text_before_first_label_is_its_own_unit() {
         let text = "Interview P1\r\n\r\nDan: Hello.\r\n\r\nParticipant: Hi there.\r\n";
         let turns = parser().parse(text);
@@ -1018,11 +1157,11 @@ mod tests {
                 .into_iter()
                 .map(|s| Turn {
                     speaker: None,
-                    start: s.start,
-                    end: s.end,
+                    start: s.start as u32,
+                    end: s.end as u32,
                     label: s.label,
-                    time_start: None,
-                    time_end: None,
+                    time_start: f64::NAN,
+                    time_end: f64::NAN,
                 })
                 .collect(),
             line_ends: LineEnds::default(),

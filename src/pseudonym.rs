@@ -72,7 +72,7 @@ fn segments(d: &crate::corpus::Document) -> Vec<(usize, usize)> {
         if let Some((a, b)) = t.label {
             cuts.push((a, b));
         }
-        cuts.push((t.start, t.end));
+        cuts.push((t.start as usize, t.end as usize));
     }
     cuts.sort_unstable();
     let mut out = Vec::with_capacity(cuts.len() * 2 + 1);
@@ -142,13 +142,13 @@ pub fn pseudonymise(
                 .iter()
                 .map(|t| TurnSpec {
                     speaker: t.speaker.map(|s| speakers[s as usize].clone()),
-                    start: map_offset(t.start, &spans, false),
-                    end: map_offset(t.end, &spans, true),
+                    start: map_offset(t.start as usize, &spans, false),
+                    end: map_offset(t.end as usize, &spans, true),
                     label: t
                         .label
                         .map(|(a, b)| (map_offset(a, &spans, false), map_offset(b, &spans, true))),
-                    time_start: t.time_start,
-                    time_end: t.time_end,
+                    time_start: t.start_time(),
+                    time_end: t.end_time(),
                 })
                 .collect();
             let ends = LineEnds {
@@ -244,14 +244,17 @@ mod tests {
         );
         assert_eq!(c.speakers(), ["[PERSON 1]", "Dan"]);
         let t0 = &d.turns[0];
-        assert_eq!(&d.text[t0.start..t0.end], "I met [PERSON 2] at [PLACE 1].");
+        assert_eq!(
+            &d.text[t0.start as usize..t0.end as usize],
+            "I met [PERSON 2] at [PLACE 1]."
+        );
         assert_eq!(
             &d.text[t0.label.unwrap().0..t0.label.unwrap().1],
             "[PERSON 1]:"
         );
         let t1 = &d.turns[1];
         assert_eq!(
-            &d.text[t1.start..t1.end],
+            &d.text[t1.start as usize..t1.end as usize],
             "[PERSON 1] view? [PERSON 1] said Jonesy."
         );
         assert_eq!(audit.len(), 5);

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
 use crate::coding::{align, autocode, CodeUnit, Folded};
-use crate::corpus::{read_text_file, Corpus, LabelParser, LineEnds, TurnSpec};
+use crate::corpus::{read_text_file, Corpus, LabelParser, LineEnds, LocalTurns, TurnSpec};
 use crate::error::{Error, ErrorKind};
 use crate::kwic::{kwic, KwicOptions, Within};
 use crate::offsets::{bytes_to_chars, chars_to_bytes};
@@ -874,11 +874,11 @@ impl PyCorpus {
                 turns.push((
                     i,
                     t.speaker.map(|s| c.speakers()[s as usize].as_str()),
-                    t.start,
-                    t.end,
+                    t.start as usize,
+                    t.end as usize,
                     t.label,
-                    t.time_start,
-                    t.time_end,
+                    t.start_time(),
+                    t.end_time(),
                 ));
             }
         }
@@ -1049,7 +1049,9 @@ fn read_files(
     FILES_READ.store(0, std::sync::atomic::Ordering::Relaxed);
     let (corpus, failures) = run(py, threads, move || -> crate::Result<_> {
         use rayon::prelude::*;
-        type Read = crate::Result<(String, String, Vec<TurnSpec>, LineEnds)>;
+        // Each file's turn specs become compact turns in the worker that read it, so the
+        // specs (a speaker name per turn) of all files never exist at once.
+        type Read = crate::Result<(String, String, LocalTurns, LineEnds)>;
         let docs: Vec<Read> = doc_ids
             .into_par_iter()
             .zip(paths.par_iter().zip(formats.par_iter()))
@@ -1057,7 +1059,7 @@ fn read_files(
                 let _count = CountOnDrop;
                 if format == "docx" {
                     let (text, turns) = crate::docx::read_docx(path, &parser)?;
-                    return Ok((id, text, turns, LineEnds::default()));
+                    return Ok((id, text, LocalTurns::from_specs(turns), LineEnds::default()));
                 }
                 let (text, ends) = read_text_file(path)?;
                 match format.as_str() {
@@ -1068,10 +1070,10 @@ fn read_files(
                             crate::formats::parse_srt(&text, path, &parser)?
                         };
                         let (t, turns) = crate::formats::cues_to_document(&cues);
-                        Ok((id, t, turns, LineEnds::default()))
+                        Ok((id, t, LocalTurns::from_specs(turns), LineEnds::default()))
                     }
                     _ => {
-                        let turns = parser.parse(&text);
+                        let turns = LocalTurns::from_specs(parser.parse(&text));
                         Ok((id, text, turns, ends))
                     }
                 }
@@ -1093,7 +1095,7 @@ fn read_files(
             return Err(e);
         }
         let ends: Vec<LineEnds> = good.iter_mut().map(|d| std::mem::take(&mut d.3)).collect();
-        let mut corpus = Corpus::new(good.into_iter().map(|d| (d.0, d.1, d.2)).collect())?;
+        let mut corpus = Corpus::from_local(good.into_iter().map(|d| (d.0, d.1, d.2)).collect())?;
         corpus.set_line_ends(ends);
         Ok((corpus, failures))
     })?
@@ -1248,8 +1250,8 @@ fn turn_columns(c: &Corpus) -> TurnCols {
         .map(|d| {
             let mut offs = Vec::with_capacity(d.turns.len() * 4);
             for t in &d.turns {
-                let (a, b) = t.label.unwrap_or((t.start, t.start));
-                offs.extend([t.start, t.end, a, b]);
+                let (a, b) = t.label.unwrap_or((t.start as usize, t.start as usize));
+                offs.extend([t.start as usize, t.end as usize, a, b]);
             }
             let ch = bytes_to_chars(&d.text, &offs);
             d.turns
@@ -1263,8 +1265,8 @@ fn turn_columns(c: &Corpus) -> TurnCols {
                         o[1] as i64,
                         if has { o[2] as i64 } else { -1 },
                         if has { o[3] as i64 } else { -1 },
-                        t.time_start.unwrap_or(f64::NAN),
-                        t.time_end.unwrap_or(f64::NAN),
+                        t.time_start,
+                        t.time_end,
                     )
                 })
                 .collect()

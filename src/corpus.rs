@@ -580,6 +580,11 @@ pub const DEFAULT_LABEL_PATTERN: &str = concat!(
 /// A line holding only a timestamp (it times the turn that starts on the next line).
 const STAMP_LINE: &str = r"^[ \t]*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\]|\(\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\)|#\d{1,2}:\d{2}:\d{2}(?:[.,\-]\d{1,3})?#)[ \t]*$";
 
+/// Labels already resolved, by (matched text, whether the match ends the line): the speaker's
+/// byte range in the line, the label's length and its time.
+type LabelCache<'t> =
+    std::collections::HashMap<(&'t str, bool), Option<(usize, usize, usize, Option<f64>)>>;
+
 /// Bracketed words that transcribers use for events, not speakers (`[Inaudible]`).
 const ANNOTATIONS: &[&str] = &[
     "inaudible",
@@ -683,18 +688,47 @@ impl LabelParser {
     /// The speaker, the label's length and the start time of a label at the start of `line`.
     pub fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
         let mut locs = self.re.capture_locations();
-        self.label_with(line, &mut locs)
+        self.label_with(line, &mut locs, &mut LabelCache::default())
     }
 
-    /// [`LabelParser::label`] with capture slots reused from line to line.
+    /// [`LabelParser::label`] with capture slots reused from line to line and, for the default
+    /// pattern, the labels already seen: the match is found by the regex's DFA, and capture
+    /// groups (whose engine costs far more) are resolved once per distinct label text.  The
+    /// default pattern's only assertions are `^` and `$`, so the groups of a match depend on its
+    /// text and on whether it reaches the line's end, which is the key.
     fn label_with<'t>(
         &self,
         line: &'t str,
         locs: &mut regex::CaptureLocations,
+        cache: &mut LabelCache<'t>,
     ) -> Option<(&'t str, usize, Option<f64>)> {
-        if self.default && memchr::memchr3(b':', b']', b'*', line.as_bytes()).is_none() {
-            return None; // every style of the default pattern has one of these
+        if self.default {
+            // Every style of the default pattern has one of these.
+            memchr::memchr3(b':', b']', b'*', line.as_bytes())?;
+            let m = self.re.find(line)?;
+            if m.start() != 0 {
+                return None;
+            }
+            let key = (&line[..m.end()], m.end() == line.len());
+            if let Some(&hit) = cache.get(&key) {
+                return hit.map(|(a, b, end, time)| (&line[a..b], end, time));
+            }
+            let found = self.label_captures(line, locs);
+            let offsets = found.map(|(name, end, time)| {
+                let a = name.as_ptr() as usize - line.as_ptr() as usize;
+                (a, a + name.len(), end, time)
+            });
+            cache.insert(key, offsets);
+            return found;
         }
+        self.label_captures(line, locs)
+    }
+
+    fn label_captures<'t>(
+        &self,
+        line: &'t str,
+        locs: &mut regex::CaptureLocations,
+    ) -> Option<(&'t str, usize, Option<f64>)> {
         let whole = self.re.captures_read(locs, line)?;
         if whole.start() != 0 {
             return None;
@@ -774,6 +808,7 @@ impl LabelParser {
             t.start += lead;
         };
         let mut locs = self.re.capture_locations();
+        let mut cache = LabelCache::default();
         for l in lines {
             let line = &text[l.start..l.end];
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -789,17 +824,19 @@ impl LabelParser {
             }
             let found: Option<KnownLabel> = match l.label {
                 Some(f) => Some(f),
-                None => self.label_with(line, &mut locs).map(|(name, len, time)| {
-                    let label_end = l.start + len;
-                    let label_trim = text[l.start..label_end].trim_end();
-                    let lead = label_trim.len() - label_trim.trim_start().len();
-                    KnownLabel {
-                        speaker: name.to_string(),
-                        label: (l.start + lead, l.start + label_trim.len()),
-                        content_start: label_end,
-                        time,
-                    }
-                }),
+                None => self
+                    .label_with(line, &mut locs, &mut cache)
+                    .map(|(name, len, time)| {
+                        let label_end = l.start + len;
+                        let label_trim = text[l.start..label_end].trim_end();
+                        let lead = label_trim.len() - label_trim.trim_start().len();
+                        KnownLabel {
+                            speaker: name.to_string(),
+                            label: (l.start + lead, l.start + label_trim.len()),
+                            content_start: label_end,
+                            time,
+                        }
+                    }),
             };
             if let Some(KnownLabel {
                 speaker: name,
@@ -1268,5 +1305,28 @@ mod tests {
         std::fs::write(&p2, b"\xEF\xBB\xBFDan: hi").unwrap();
         assert_eq!(read_utf8_file(p2.to_str().unwrap()).unwrap(), "Dan: hi");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+        #[test]
+        fn cached_labels_equal_captures_on_every_line(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "Dan:", "Dan: ", "Dan: hello", "Dan:hello", "**A1**", "**A1**: yes", "[Siân] ok",
+                "[Inaudible] x", "[00:01:23] Dan: why", "B3 (00:01:02): so", "B3 (00:01:02):",
+                "Interviewer 1: q", "Ólafur: já", "李: 好", "so the answer is: no", "", "   ",
+                "[Dan]", "Dan Jones Smith Brown Extra: too long", "(00:01:05)", "A: b", "A:\tb",
+                "#00:01:02.5# Dan: x", "dan: lower", "Dan :", "Dan: [laughs]",
+            ]), 0..25),
+        ) {
+            static PARSERS: std::sync::OnceLock<(LabelParser, LabelParser)> = std::sync::OnceLock::new();
+            let (cached, plain) = PARSERS.get_or_init(|| {
+                let mut plain = parser();
+                plain.default = false;
+                (parser(), plain)
+            });
+            let text = lines.join("\n");
+            proptest::prop_assert_eq!(cached.parse(&text), plain.parse(&text));
+        }
     }
 }

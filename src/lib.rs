@@ -38,6 +38,7 @@ pub mod kwic;
 pub mod offsets;
 pub mod pattern;
 pub mod pseudonym;
+pub mod tables;
 pub mod tokenize;
 pub mod tokens;
 

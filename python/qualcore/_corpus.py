@@ -1033,7 +1033,11 @@ def read_transcripts(
         table_files = [f for f, t in zip(files, is_table) if t]
         table_formats = [f for f, t in zip(formats, is_table) if t]
         taken = {i: fs[0] for i, fs in seen.items()}
-        if errors == "collect":
+        fast = _tables._read_fast(table_files, table_formats, columns, missing_text, taken, interviewer, threads)
+        if fast is not None:
+            table_corpus, table_ids = fast
+            frame = None
+        elif errors == "collect":
             frames, table_ids = [], []
             for tf, fmt in zip(table_files, table_formats):
                 try:

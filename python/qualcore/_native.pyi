@@ -9,7 +9,8 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read"]
+__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read", "table_headers",
+           "read_tables"]
 
 _I64 = npt.NDArray[np.int64]
 
@@ -202,3 +203,19 @@ def files_read() -> int:
 
 def default_label_pattern() -> str:
     """The default speaker-label regex."""
+
+def table_headers(paths: list[str], seps: list[str], threads: int | None = None) -> list[list[str] | None]:
+    """Each CSV/TSV file's header (``seps`` ``","`` or ``"\\t"``), None when the Rust table
+    reader does not take the file."""
+
+def read_tables(
+    paths: list[str],
+    seps: list[str],
+    columns: list[tuple[int, int, int, int, int]],
+    default_ids: list[str],
+    missing_text: str,
+    separator: str,
+    threads: int | None = None,
+) -> tuple[Corpus | None, list[list[str]], str]:
+    """Clean CSV/TSV utterance tables read into a corpus: ``(corpus, ids per file, "")``, or
+    ``(None, [], reason)`` when the Python reader must read them (it reports the problems)."""

@@ -1681,6 +1681,111 @@ fn csr_tuple(py: Python<'_>, m: crate::cooc::Csr) -> PyResult<Bound<'_, PyTuple>
 }
 
 /// The native module `qualcore._native`.
+/// The header of each CSV/TSV file (`sep` "," or "\t"), or None when the fast table reader
+/// does not take the file (not UTF-8, empty ...): the Python reader then reads it.
+#[pyfunction]
+#[pyo3(signature = (paths, seps, threads=None))]
+fn table_headers(
+    py: Python<'_>,
+    paths: Vec<String>,
+    seps: Vec<String>,
+    threads: Option<usize>,
+) -> PyResult<Vec<Option<Vec<String>>>> {
+    let seps = table_seps(&seps, paths.len())?;
+    run(py, threads, move || {
+        use rayon::prelude::*;
+        paths
+            .par_iter()
+            .zip(seps.par_iter())
+            .map(|(p, &sep)| crate::tables::read_header(p, sep).ok())
+            .collect()
+    })
+}
+
+fn table_seps(seps: &[String], n: usize) -> PyResult<Vec<u8>> {
+    if seps.len() != n {
+        return Err(PyValueError::new_err("seps: one per path"));
+    }
+    seps.iter()
+        .map(|s| match s.as_str() {
+            "," => Ok(b','),
+            "\t" => Ok(b'\t'),
+            other => Err(PyValueError::new_err(format!(
+                "seps: {other:?} is not one of ',', '\\t'"
+            ))),
+        })
+        .collect()
+}
+
+/// Reads clean CSV/TSV utterance tables straight into a corpus: `columns` gives, per file, the
+/// positions of the text, speaker, document, start and end time columns (-1: none).  Returns
+/// `(corpus, ids per file, "")`, or `(None, [], reason)` when a file has anything the Python
+/// reader would report (it then reads them all, with its messages).
+#[pyfunction]
+#[pyo3(signature = (paths, seps, columns, default_ids, missing_text, separator, threads=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn read_tables(
+    py: Python<'_>,
+    paths: Vec<String>,
+    seps: Vec<String>,
+    columns: Vec<(i64, i64, i64, i64, i64)>,
+    default_ids: Vec<String>,
+    missing_text: &str,
+    separator: String,
+    threads: Option<usize>,
+) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
+    use crate::tables::{MissingText, TableColumns, TableFile, TableRead};
+    let seps = table_seps(&seps, paths.len())?;
+    if columns.len() != paths.len() || default_ids.len() != paths.len() {
+        return Err(PyValueError::new_err("columns, default_ids: one per path"));
+    }
+    let missing = match missing_text {
+        "raise" => MissingText::Raise,
+        "drop" => MissingText::Drop,
+        "keep" => MissingText::Keep,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "missing_text: {other:?} is not one of 'raise', 'drop', 'keep'"
+            )))
+        }
+    };
+    let opt = |i: i64| usize::try_from(i).ok();
+    let mut files = Vec::with_capacity(paths.len());
+    for (((path, sep), c), id) in paths.into_iter().zip(seps).zip(columns).zip(default_ids) {
+        let Some(text) = opt(c.0) else {
+            return Err(PyValueError::new_err(format!(
+                "columns: no text column for {path}"
+            )));
+        };
+        files.push(TableFile {
+            path,
+            sep,
+            columns: TableColumns {
+                text,
+                speaker: opt(c.1),
+                document: opt(c.2),
+                time_start: opt(c.3),
+                time_end: opt(c.4),
+            },
+            default_id: id,
+        });
+    }
+    let read = run(py, threads, move || {
+        match crate::tables::read_tables(&files, missing, &separator) {
+            TableRead::Fallback(why) => Ok((None, Vec::new(), why)),
+            TableRead::Docs(docs, ids) => {
+                Corpus::from_local(docs).map(|c| (Some(c), ids, String::new()))
+            }
+        }
+    })?
+    .py_err()?;
+    Ok((
+        read.0.map(|c| PyCorpus { inner: Arc::new(c) }),
+        read.1,
+        read.2,
+    ))
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1691,5 +1796,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;
     m.add_function(wrap_pyfunction!(files_read, m)?)?;
+    m.add_function(wrap_pyfunction!(table_headers, m)?)?;
+    m.add_function(wrap_pyfunction!(read_tables, m)?)?;
     Ok(())
 }

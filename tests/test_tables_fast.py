@@ -97,3 +97,45 @@ def test_fast_reader_is_used_for_clean_files_and_falls_back_with_the_python_mess
     assert calls == [1]
     assert any("line 2" in p and "'soon'" in p for p in e.value.problems)
     assert any("line 3" in p and "no text" in p for p in e.value.problems)
+
+
+KEY = st.sampled_from(["speaker", "Speaker", "content", "text", "Start Time", "start", "end", "doc_id", "extra",
+                       "Utterance", "time"])
+VALUE = st.one_of(CELL, SPEAKER, TIME, st.none(), st.integers(-2, 90), st.floats(0, 100, allow_nan=False),
+                  st.booleans(), st.just({"nested": [1]}))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(st.dictionaries(KEY, VALUE, max_size=6), min_size=0, max_size=8),
+    shape=st.sampled_from(["list", "meeting_transcripts", "turns", "both"]),
+    missing=st.sampled_from(["raise", "drop", "keep"]),
+)
+def test_fast_json_reader_equals_python_reader(tmp_path: Path, records: list[dict[str, object]], shape: str,
+                                               missing: str) -> None:
+    import json
+
+    if shape == "list":
+        data: object = records
+    elif shape == "both":  # RECORD_KEYS order decides, not the order in the file
+        data = {"turns": [{"text": "not these"}], "meeting_transcripts": records}
+    else:
+        data = {"topic_list": [{"topic": "x"}], shape: records}
+    p = tmp_path / "m.json"
+    p.write_text(json.dumps(data, ensure_ascii=bool(len(records) % 2)), encoding="utf-8")
+    _same(_read([p], True, missing_text=missing), _read([p], False, missing_text=missing))
+
+
+def test_fast_json_reader_reads_the_ami_meetings(monkeypatch: pytest.MonkeyPatch) -> None:
+    src = Path(__file__).resolve().parents[2] / "shared" / "data" / "ami" / "Product" / "all"
+    files = sorted(src.glob("*.json"))[:10]
+    if not files:
+        pytest.skip(f"AMI data not found in {src}")
+    slow = _read(files, False)
+    calls: list[int] = []
+    python_reader = _tables.read_table_files
+    monkeypatch.setattr(_tables, "read_table_files", lambda *a, **k: calls.append(1) or python_reader(*a, **k))
+    fast = _read(files, True)
+    assert calls == []  # the Rust reader took them
+    _same(fast, slow)
+    assert isinstance(fast, qc.Corpus) and len(fast) == 10

@@ -1033,7 +1033,8 @@ def read_transcripts(
         table_files = [f for f, t in zip(files, is_table) if t]
         table_formats = [f for f, t in zip(formats, is_table) if t]
         taken = {i: fs[0] for i, fs in seen.items()}
-        fast = _tables._read_fast(table_files, table_formats, columns, missing_text, taken, interviewer, threads)
+        fast = _tables._read_fast(table_files, table_formats, columns, missing_text, taken, interviewer, threads,
+                                  records)
         if fast is not None:
             table_corpus, table_ids = fast
             frame = None

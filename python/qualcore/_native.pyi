@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read", "table_headers",
-           "read_tables"]
+           "read_tables", "read_json_tables"]
 
 _I64 = npt.NDArray[np.int64]
 
@@ -219,3 +219,18 @@ def read_tables(
 ) -> tuple[Corpus | None, list[list[str]], str]:
     """Clean CSV/TSV utterance tables read into a corpus: ``(corpus, ids per file, "")``, or
     ``(None, [], reason)`` when the Python reader must read them (it reports the problems)."""
+
+def read_json_tables(
+    paths: list[str],
+    default_ids: list[str],
+    records: str | None,
+    record_keys: list[str],
+    given: list[tuple[str, str | None]],
+    names: list[tuple[str, list[str]]],
+    missing_text: str,
+    separator: str,
+    threads: int | None = None,
+) -> tuple[Corpus | None, list[list[str]], str]:
+    """Clean JSON record files read into a corpus, columns chosen as the Python reader does:
+    ``(corpus, ids per file, "")``, or ``(None, [], reason)`` when the Python reader must read
+    them."""

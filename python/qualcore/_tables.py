@@ -806,7 +806,7 @@ def read_table_corpus(
     and :func:`frame_corpus` make them.  Clean CSV and TSV files are read in Rust straight into
     documents (in parallel, without a frame); any file with something to report sends them all
     through the Python reader, which reports every problem with its line."""
-    fast = _read_fast(files, formats, columns, missing_text, taken, interviewer, threads)
+    fast = _read_fast(files, formats, columns, missing_text, taken, interviewer, threads, records)
     if fast is not None:
         return fast
     frame, ids = read_table_files(files, formats, columns=columns, sheet=sheet, records=records,
@@ -816,40 +816,60 @@ def read_table_corpus(
 
 def _read_fast(files: Sequence[str], formats: Sequence[str], columns: Mapping[str, str | None] | None,
                missing_text: str, taken: Mapping[str, str] | None, interviewer: Iterable[str],
-               threads: int | None) -> tuple[Corpus, list[list[str]]] | None:
-    """The Rust reader's corpus and ids, or None when it does not take these files."""
+               threads: int | None, records: str | None = None) -> tuple[Corpus, list[list[str]]] | None:
+    """The Rust reader's corpus and ids, or None when it does not take these files (CSV and
+    TSV files, or JSON files, each set on its own)."""
     from . import _native
     from ._corpus import TURN_SEPARATOR, Corpus
     from ._util import threads_arg
 
-    if not FAST or not files or any(f not in ("csv", "tsv") for f in formats):
+    if not FAST or not files:
         return None
     _check_missing_text(missing_text)
     spec = check_columns(columns)
+    stems = [Path(f).stem for f in files]
+    if all(f == "json" for f in formats):
+        native, ids, _why = _native.read_json_tables(
+            list(files), stems, records, list(RECORD_KEYS), list(spec.items()),
+            [(role, list(COLUMN_NAMES[role])) for role in ROLES], missing_text, TURN_SEPARATOR,
+            threads=threads_arg(threads))
+    elif all(f in ("csv", "tsv") for f in formats):
+        native, ids = _read_fast_delimited(files, formats, spec, stems, missing_text, threads)
+    else:
+        return None
+    if native is None:
+        return None
+    if taken and any(i in taken for file_ids in ids for i in file_ids):
+        return None  # the Python reader names the clashing files
+    return Corpus(native, interviewers=interviewer), [list(i) for i in ids]
+
+
+def _read_fast_delimited(files: Sequence[str], formats: Sequence[str], spec: dict[str, str | None],
+                         stems: list[str], missing_text: str, threads: int | None) -> tuple[Any, list[list[str]]]:
+    from . import _native
+    from ._corpus import TURN_SEPARATOR
+    from ._util import threads_arg
+
     seps = ["," if f == "csv" else "\t" for f in formats]
     headers = _native.table_headers(list(files), seps, threads=threads_arg(threads))
     cols: list[tuple[int, int, int, int, int]] = []
     for f, header in zip(files, headers):
         # pandas renames repeated and empty names: such headers take the Python reader
         if header is None or len(set(header)) < len(header) or any(not h for h in header):
-            return None
+            return None, []
         raw = RawTable(f, list(header), 0, lambda c: [], lambda i: "")
         chosen, problems = resolve_columns(raw, spec)
         if problems:
-            return None
+            return None, []
 
         def pos(name: str | None, header: list[str] = header) -> int:
             return -1 if name is None else header.index(name)
 
         cols.append((pos(chosen["text"]), pos(chosen["speaker"]), pos(chosen["document"]),
                      pos(chosen["time_start"]), pos(chosen["time_end"])))
-    native, ids, _why = _native.read_tables(list(files), seps, cols, [Path(f).stem for f in files], missing_text,
-                                            TURN_SEPARATOR, threads=threads_arg(threads))
-    if native is None:
-        return None
-    if taken and any(i in taken for file_ids in ids for i in file_ids):
-        return None  # the Python reader names the clashing files
-    return Corpus(native, interviewers=interviewer), [list(i) for i in ids]
+    native, ids, _why = _native.read_tables(list(files), seps, cols, stems, missing_text, TURN_SEPARATOR,
+                                            threads=threads_arg(threads))
+    return native, ids
 
 
 def frame_corpus(frame: pd.DataFrame, interviewer: Iterable[str] = ()) -> Corpus:

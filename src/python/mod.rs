@@ -1734,21 +1734,12 @@ fn read_tables(
     separator: String,
     threads: Option<usize>,
 ) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
-    use crate::tables::{MissingText, TableColumns, TableFile, TableRead};
+    use crate::tables::{TableColumns, TableFile, TableRead};
     let seps = table_seps(&seps, paths.len())?;
     if columns.len() != paths.len() || default_ids.len() != paths.len() {
         return Err(PyValueError::new_err("columns, default_ids: one per path"));
     }
-    let missing = match missing_text {
-        "raise" => MissingText::Raise,
-        "drop" => MissingText::Drop,
-        "keep" => MissingText::Keep,
-        other => {
-            return Err(PyValueError::new_err(format!(
-                "missing_text: {other:?} is not one of 'raise', 'drop', 'keep'"
-            )))
-        }
-    };
+    let missing = missing_text_arg(missing_text)?;
     let opt = |i: i64| usize::try_from(i).ok();
     let mut files = Vec::with_capacity(paths.len());
     for (((path, sep), c), id) in paths.into_iter().zip(seps).zip(columns).zip(default_ids) {
@@ -1786,6 +1777,64 @@ fn read_tables(
     ))
 }
 
+/// Reads clean JSON record files straight into a corpus, choosing the columns as the Python
+/// reader does (`given`: the caller's role -> column; `names`: `COLUMN_NAMES`).  Returns
+/// `(corpus, ids per file, "")`, or `(None, [], reason)` when the Python reader must read them.
+#[pyfunction]
+#[pyo3(signature = (paths, default_ids, records, record_keys, given, names, missing_text, separator, threads=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn read_json_tables(
+    py: Python<'_>,
+    paths: Vec<String>,
+    default_ids: Vec<String>,
+    records: Option<String>,
+    record_keys: Vec<String>,
+    given: Vec<(String, Option<String>)>,
+    names: Vec<(String, Vec<String>)>,
+    missing_text: &str,
+    separator: String,
+    threads: Option<usize>,
+) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
+    use crate::tables::{JsonSpec, TableRead};
+    if default_ids.len() != paths.len() {
+        return Err(PyValueError::new_err("default_ids: one per path"));
+    }
+    let missing = missing_text_arg(missing_text)?;
+    let spec = JsonSpec {
+        records,
+        record_keys,
+        given,
+        names,
+    };
+    let files: Vec<(String, String)> = paths.into_iter().zip(default_ids).collect();
+    let read = run(py, threads, move || {
+        match crate::tables::read_json_tables(&files, &spec, missing, &separator) {
+            TableRead::Fallback(why) => Ok((None, Vec::new(), why)),
+            TableRead::Docs(docs, ids) => {
+                Corpus::from_local(docs).map(|c| (Some(c), ids, String::new()))
+            }
+        }
+    })?
+    .py_err()?;
+    Ok((
+        read.0.map(|c| PyCorpus { inner: Arc::new(c) }),
+        read.1,
+        read.2,
+    ))
+}
+
+fn missing_text_arg(missing_text: &str) -> PyResult<crate::tables::MissingText> {
+    use crate::tables::MissingText;
+    match missing_text {
+        "raise" => Ok(MissingText::Raise),
+        "drop" => Ok(MissingText::Drop),
+        "keep" => Ok(MissingText::Keep),
+        other => Err(PyValueError::new_err(format!(
+            "missing_text: {other:?} is not one of 'raise', 'drop', 'keep'"
+        ))),
+    }
+}
+
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1798,5 +1847,6 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(files_read, m)?)?;
     m.add_function(wrap_pyfunction!(table_headers, m)?)?;
     m.add_function(wrap_pyfunction!(read_tables, m)?)?;
+    m.add_function(wrap_pyfunction!(read_json_tables, m)?)?;
     Ok(())
 }

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._util import categorical, nullable_turn, take_labels, threads_arg
+from ._util import categorical, nullable_turn, path_stem, path_suffix, take_labels, threads_arg
 from .errors import (
     ArgumentError,
     CorpusError,
@@ -1011,10 +1011,10 @@ def read_transcripts(
         message = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  - " + "\n  - ".join(problems)
         raise TranscriptError(message, problems)
     by_ext = {".vtt": "vtt", ".srt": "srt", ".docx": "docx", **_tables.EXTENSIONS}
-    formats = [format or by_ext.get(Path(f).suffix.lower(), "text") for f in files]
+    formats = [format or by_ext.get(path_suffix(f).lower(), "text") for f in files]
     is_table = [f in _tables.TABLE_FORMATS for f in formats]
     text_files = [f for f, t in zip(files, is_table) if not t]
-    ids = [Path(f).stem for f in text_files]
+    ids = [path_stem(f) for f in text_files]
     seen: dict[str, list[str]] = {}
     for f, i in zip(text_files, ids):
         seen.setdefault(i, []).append(f)
@@ -1226,7 +1226,7 @@ def _expand_paths(paths: Any, pattern: str) -> list[str]:
                 raise FileNotFoundError(f"no file matches {s!r}")
             files.extend(m for m in matched if os.path.isfile(m))
         elif os.path.isdir(s):
-            found = sorted(str(x) for x in Path(s).glob(pattern) if x.is_file())
+            found = _files_in(s, pattern)
             if not found:
                 raise FileNotFoundError(f"no {pattern} files in folder {s!r}")
             files.extend(found)
@@ -1235,6 +1235,20 @@ def _expand_paths(paths: Any, pattern: str) -> list[str]:
         else:
             raise FileNotFoundError(f"no such file or folder: {s!r}")
     return files
+
+
+def _files_in(folder: str, pattern: str) -> list[str]:
+    """The files of ``folder`` matching ``pattern``, sorted, as ``Path(folder).glob(pattern)``
+    names them; a pattern without ``/`` or ``**`` is matched on one directory listing (no
+    path object, no extra ``stat`` per file)."""
+    if "/" in pattern or os.sep in pattern or "**" in pattern:
+        return sorted(str(x) for x in Path(folder).glob(pattern) if x.is_file())
+    import fnmatch
+
+    base = str(Path(folder))
+    prefix = "" if base == "." else base if base.endswith(os.sep) else base + os.sep
+    with os.scandir(folder) as entries:
+        return sorted(prefix + e.name for e in entries if fnmatch.fnmatchcase(e.name, pattern) and e.is_file())
 
 
 def _is_utf8(name: str) -> bool:

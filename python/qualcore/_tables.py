@@ -821,13 +821,13 @@ def _read_fast(files: Sequence[str], formats: Sequence[str], columns: Mapping[st
     TSV files, or JSON files, each set on its own)."""
     from . import _native
     from ._corpus import TURN_SEPARATOR, Corpus
-    from ._util import threads_arg
+    from ._util import path_stem, threads_arg
 
     if not FAST or not files:
         return None
     _check_missing_text(missing_text)
     spec = check_columns(columns)
-    stems = [Path(f).stem for f in files]
+    stems = [path_stem(f) for f in files]
     if all(f == "json" for f in formats):
         native, ids, _why = _native.read_json_tables(
             list(files), stems, records, list(RECORD_KEYS), list(spec.items()),

@@ -37,6 +37,36 @@ def nullable_turn(turn: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(turn, turn < 0)
 
 
+def path_stem(path: str) -> str:
+    """``pathlib.PurePath(path).stem`` without building a path object (reading 10,000 files
+    asks for 10,000 stems).
+
+    >>> [path_stem(p) for p in ("a/b.txt", "x.tar.gz", ".bashrc", "name.", "dir/")]
+    ['b', 'x.tar', '.bashrc', 'name.', 'dir']
+    """
+    name = _last_part(path)
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
+
+
+def path_suffix(path: str) -> str:
+    """``pathlib.PurePath(path).suffix``, as :func:`path_stem`.
+
+    >>> [path_suffix(p) for p in ("a/b.TXT", "x.tar.gz", ".bashrc", "name.")]
+    ['.TXT', '.gz', '', '']
+    """
+    name = _last_part(path)
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def _last_part(path: str) -> str:
+    """``PurePath(path).name``: the last component, ``"."`` components and trailing slashes
+    ignored."""
+    parts = [p for p in path.replace(os.sep, "/").split("/") if p and p != "."]
+    return parts[-1] if parts else ""
+
+
 def take_labels(labels: list[str], idx: np.ndarray) -> Any:
     """``labels[idx]`` as the array pandas would make of those strings itself (its default
     string dtype: Arrow-backed ``str`` in pandas 3 with pyarrow, else object), taken from the

@@ -282,8 +282,13 @@ impl<'s> DocsBuilder<'s> {
         } else {
             self.default_id
         };
-        let di = match self.by_id.get(doc_id) {
-            Some(&d) => d,
+        let known = if self.has_document || self.docs.is_empty() {
+            self.by_id.get(doc_id).copied()
+        } else {
+            Some(0) // one document a file, reserved or made by the first row
+        };
+        let di = match known {
+            Some(d) => d,
             None => {
                 self.by_id.insert(doc_id.to_string(), self.docs.len());
                 self.docs.push(DocBuild {
@@ -302,7 +307,7 @@ impl<'s> DocsBuilder<'s> {
         }
         let start = d.text.len();
         // Line ends inside a cell become LF, as everywhere in qualcore.
-        if text.contains('\r') {
+        if memchr::memchr(b'\r', text.as_bytes()).is_some() {
             d.text
                 .push_str(&text.replace("\r\n", "\n").replace('\r', "\n"));
         } else {
@@ -862,13 +867,22 @@ fn read_json_file(
 ) -> Result<FileDocs, String> {
     use serde::de::DeserializeSeed;
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let skip = utf8(path, &bytes)?;
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(format!("{path}: UTF-16"));
+    }
+    let skip = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     let wanted: Vec<String> = match &spec.records {
         Some(k) if k.contains('.') => return Err(format!("{path}: a nested records key")),
         Some(k) => vec![k.clone()],
         None => spec.record_keys.clone(),
     };
-    let mut de = serde_json::Deserializer::from_slice(&bytes[skip..]);
+    // Validated as UTF-8 once (`utf8` above): a `str` reader does not check each string again.
+    let text = std::str::from_utf8(&bytes[skip..]).map_err(|_| format!("{path}: not UTF-8"))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let top = json_visit::TopSeed { wanted: &wanted }
         .deserialize(&mut de)
         .and_then(|t| de.end().map(|()| t))

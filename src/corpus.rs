@@ -685,6 +685,37 @@ impl LabelParser {
         })
     }
 
+    /// A parser for `pattern`, compiled once per process and shared (compiling the default
+    /// pattern, with its Unicode classes, takes about 10 ms: more than reading a hundred short
+    /// transcripts).  Up to 16 patterns are kept.
+    ///
+    /// ```
+    /// use qualcore::corpus::{LabelParser, DEFAULT_LABEL_PATTERN};
+    /// let a = LabelParser::cached(DEFAULT_LABEL_PATTERN).unwrap();
+    /// let b = LabelParser::cached(DEFAULT_LABEL_PATTERN).unwrap();
+    /// assert!(std::sync::Arc::ptr_eq(&a, &b));
+    /// assert!(LabelParser::cached("no group").is_err());
+    /// ```
+    pub fn cached(pattern: &str) -> Result<std::sync::Arc<LabelParser>> {
+        use std::sync::{Arc, Mutex, OnceLock};
+        type Cache = Mutex<Vec<(String, Arc<LabelParser>)>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+        if let Ok(c) = cache.lock() {
+            if let Some((_, p)) = c.iter().find(|(k, _)| k == pattern) {
+                return Ok(Arc::clone(p));
+            }
+        }
+        let parser = Arc::new(LabelParser::new(pattern)?);
+        if let Ok(mut c) = cache.lock() {
+            if c.len() >= 16 {
+                c.remove(0);
+            }
+            c.push((pattern.to_string(), Arc::clone(&parser)));
+        }
+        Ok(parser)
+    }
+
     /// The speaker, the label's length and the start time of a label at the start of `line`.
     pub fn label<'t>(&self, line: &'t str) -> Option<(&'t str, usize, Option<f64>)> {
         let mut locs = self.re.capture_locations();

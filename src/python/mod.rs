@@ -327,7 +327,7 @@ impl PyCorpus {
         threads: Option<usize>,
         normalise_newlines: bool,
     ) -> PyResult<Self> {
-        let parser = LabelParser::new(label_pattern).py_err()?;
+        let parser = LabelParser::cached(label_pattern).py_err()?;
         let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
         if doc_ids.len() != texts.len() {
             return Err(PyValueError::new_err(format!(
@@ -1031,7 +1031,7 @@ fn read_files(
     threads: Option<usize>,
     collect: bool,
 ) -> PyResult<(PyCorpus, Vec<(String, String, String)>)> {
-    let parser = LabelParser::new(label_pattern).py_err()?;
+    let parser = LabelParser::cached(label_pattern).py_err()?;
     let formats = formats.unwrap_or_else(|| vec!["text".to_string(); paths.len()]);
     if formats.len() != paths.len() || doc_ids.len() != paths.len() {
         return Err(PyValueError::new_err(

@@ -139,3 +139,4 @@ def test_fast_json_reader_reads_the_ami_meetings(monkeypatch: pytest.MonkeyPatch
     assert calls == []  # the Rust reader took them
     _same(fast, slow)
     assert isinstance(fast, qc.Corpus) and len(fast) == 10
+

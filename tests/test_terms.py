@@ -707,3 +707,15 @@ def test_same_results_with_any_thread_count(monkeypatch):
                      t.collocations().head(50).to_dict("list"), t.frequency(by="document").to_dict("list")))
     a, b = runs
     assert a[0] == b[0] and (a[1] == b[1]).all() and (a[2] == b[2]).all() and a[3] == b[3] and a[4] == b[4]
+
+
+def test_term_tables_are_the_same_on_one_thread_and_two() -> None:
+    c = qc.datasets.load_pdpilot()
+    t = c.tokens()
+    one, two = t.fcm(context="document", threads=1), t.fcm(context="document", threads=2)
+    assert (one.matrix != two.matrix).nnz == 0 and list(one.get_feature_names_out()) == list(two.get_feature_names_out())
+    assert (t.dfm(threads=1).matrix != t.dfm(threads=2).matrix).nnz == 0
+    pd.testing.assert_frame_equal(t.collocations(threads=1), t.collocations(threads=2))
+    pd.testing.assert_frame_equal(t.frequency(threads=1), t.frequency(threads=2))
+    with pytest.raises(qc.errors.ArgumentError, match="threads"):
+        t.fcm(threads=0)

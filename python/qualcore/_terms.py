@@ -76,34 +76,14 @@ class _Stream(NamedTuple):
     seg_turn: np.ndarray  # turn of every unit (-1: text outside every turn)
 
 
-def _stream(tokens: Tokens) -> _Stream:
-    """The token stream.  Uses the native ``Tokens.flat()`` when the extension has it (norm ids
-    and unit offsets, no character offsets); otherwise derives units from ``columns()``: a
-    new unit starts where the document or the turn changes or the position jumps (a unit of
-    a speaker left out by a restriction lies between)."""
-    nat = tokens._native
-    threads = threads_arg(None)
-    if hasattr(nat, "flat"):  # pragma: no cover - native fast path, when built
-        d = nat.flat(threads=threads)
-        offsets = np.asarray(d["unit_offsets"], dtype=np.int64)
-        seg = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
-        return _Stream(np.asarray(d["norm"], dtype=np.int64), seg,
-                       np.asarray(d["unit_doc"], dtype=np.int64), np.asarray(d["unit_turn"], dtype=np.int64))
-    cols = nat.columns(threads=threads)
-    ty = np.asarray(cols["type"], dtype=np.int64)
-    ids = np.asarray(nat.type_norms(), dtype=np.int64)[ty] if len(ty) else np.zeros(0, dtype=np.int64)
-    doc = np.asarray(cols["doc"], dtype=np.int64)
-    turn = np.asarray(cols["turn"], dtype=np.int64)
-    pos = np.asarray(cols["position"], dtype=np.int64)
-    if len(ids) == 0:
-        e = np.zeros(0, dtype=np.int64)
-        return _Stream(e, e, e, e)
-    brk = np.empty(len(ids), dtype=bool)
-    brk[0] = True
-    brk[1:] = (doc[1:] != doc[:-1]) | (turn[1:] != turn[:-1]) | (pos[1:] != pos[:-1] + 1)
-    seg = np.cumsum(brk) - 1
-    first = np.flatnonzero(brk)
-    return _Stream(ids, seg, doc[first], turn[first])
+def _stream(tokens: Tokens, threads: int | None = None) -> _Stream:
+    """The token stream: norm ids and units from the native ``Tokens.flat()`` (no character
+    offsets), on ``threads`` threads (None: ``$QUALCORE_THREADS`` or every core)."""
+    d = tokens._native.flat(threads=threads_arg(threads))
+    offsets = np.asarray(d["unit_offsets"], dtype=np.int64)
+    seg = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    return _Stream(np.asarray(d["norm"], dtype=np.int64), seg,
+                   np.asarray(d["unit_doc"], dtype=np.int64), np.asarray(d["unit_turn"], dtype=np.int64))
 
 
 def _stop_mask(norms: list[str], stop_words: Any) -> np.ndarray | None:
@@ -443,13 +423,14 @@ def _dfm_of(x: Any, kept: np.ndarray, names: np.ndarray, max_features: int | Non
 
 
 def dfm(tokens: Tokens, *, by: str, ngrams: int | tuple[int, int], min_df: float, max_df: float,
-        max_features: int | None, stop_words: str | Iterable[str] | None, words_only: bool) -> Dfm:
+        max_features: int | None, stop_words: str | Iterable[str] | None, words_only: bool,
+        threads: int | None = None) -> Dfm:
     """Rows × terms counts; see :meth:`qualcore.Tokens.dfm` (which has the defaults)."""
     from scipy import sparse as sp
 
     lo, hi = _ngram_range(ngrams)
     _check_max_features(max_features)
-    st = _stream(tokens)
+    st = _stream(tokens, threads)
     row_of_seg, rows, index = _rows(tokens, st, by)
     n_rows = len(rows)
     low, high = _df_bounds(min_df, max_df, n_rows)
@@ -578,13 +559,13 @@ def _check_fcm_args(context: str, count: str, window: Any, weights: Sequence[flo
 
 def fcm(tokens: Tokens, *, context: str, window: int | None, count: str, weights: Sequence[float] | None,
         ordered: bool, tri: bool, within: str | None, stop_words: str | Iterable[str] | None, words_only: bool,
-        max_features: int | None) -> Fcm:
+        max_features: int | None, threads: int | None = None) -> Fcm:
     """Feature co-occurrence; see :meth:`qualcore.Tokens.fcm` (which has the defaults)."""
     window, within, w = _check_fcm_args(context, count, window, weights, ordered, tri, within, max_features)
     if not (context == "window" and count == "boolean"):
         return _fcm_native(tokens, context, count, window, w, ordered, tri, within, stop_words, words_only,
-                           max_features)
-    st = _stream(tokens)
+                           max_features, threads)
+    st = _stream(tokens, threads)
     norms = tokens._native.norms()
     ids, seg = _filtered(tokens, st, words_only, stop_words)
     # Features: every counted term, sorted by code point; f is each token's feature.
@@ -617,7 +598,8 @@ def fcm(tokens: Tokens, *, context: str, window: int | None, count: str, weights
 
 
 def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w: np.ndarray | None, ordered: bool,
-                tri: bool, within: str | None, stop_words: Any, words_only: bool, max_features: int | None) -> Fcm:
+                tri: bool, within: str | None, stop_words: Any, words_only: bool, max_features: int | None,
+                threads: int | None = None) -> Fcm:
     """fcm straight from the token ids in Rust: the features are chosen here from the norms'
     counts (no per-token arrays), the pairs are counted natively, row by row in parallel."""
     nat = tokens._native
@@ -644,7 +626,7 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
     dtype = np.float64 if count == "weighted" else np.int64
     if n == 0:
         return _fcm_of(None, names, margin, context, count, window, w, ordered, tri)
-    threads = threads_arg(None)
+    threads = threads_arg(threads)
     if context in ("document", "turn"):
         indptr, indices, data = nat.fcm_units(feature, n, context == "document", count == "boolean", threads)
     else:
@@ -712,7 +694,7 @@ def _window_boolean(f: np.ndarray, unit: np.ndarray, window: int, n: int, ordere
 
 
 def collocations(tokens: Tokens, *, size: int | Sequence[int], min_count: int, measure: str, smoothing: float,
-                 stop_words: str | Iterable[str] | None, words_only: bool) -> pd.DataFrame:
+                 stop_words: str | Iterable[str] | None, words_only: bool, threads: int | None = None) -> pd.DataFrame:
     """Collocations; see :meth:`qualcore.Tokens.collocations` (which has the defaults)."""
     sizes = [size] if isinstance(size, (int, np.integer)) and not isinstance(size, bool) else size
     if not isinstance(sizes, (list, tuple, range)) or not sizes or any(
@@ -730,7 +712,7 @@ def collocations(tokens: Tokens, *, size: int | Sequence[int], min_count: int, m
 
     nat = tokens._native
     norms = nat.norms()
-    st = _stream(tokens)
+    st = _stream(tokens, threads)
     ids, seg = st.ids, st.seg
     L = len(ids)
     marked = ~np.asarray(nat.norm_is_word(), dtype=bool)[ids] if words_only and L else np.zeros(L, dtype=bool)
@@ -830,14 +812,14 @@ def _tuple_codes(ids: np.ndarray, starts: np.ndarray, positions: Iterable[int], 
 
 
 def frequency(tokens: Tokens, *, by: str | None, n: int | None, ngrams: int | tuple[int, int],
-              stop_words: str | Iterable[str] | None, words_only: bool) -> pd.DataFrame:
+              stop_words: str | Iterable[str] | None, words_only: bool, threads: int | None = None) -> pd.DataFrame:
     """Top terms by group; see :meth:`qualcore.Tokens.frequency` (which has the defaults)."""
     from scipy import sparse as sp
 
     if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1):
         raise ArgumentError(f"n: expected a whole number >= 1 or None, got {n!r}")
     lo, hi = _ngram_range(ngrams)
-    st = _stream(tokens)
+    st = _stream(tokens, threads)
     if by is None:
         row_of_seg = np.zeros(len(st.seg_doc), dtype=np.int64)
         labels = pd.Index(["all"], dtype=object)

@@ -137,6 +137,7 @@ class Tokens:
         max_features: int | None = None,
         stop_words: str | Iterable[str] | None = None,
         words_only: bool = True,
+        threads: int | None = None,
     ) -> Dfm:
         """Document-term matrix: counts of each term per document (``by="document"``), per turn
         (``"turn"``: one row per turn of the corpus, plus a row ``turn=<NA>`` per document for
@@ -152,7 +153,8 @@ class Tokens:
         contain them (an int is a count, a float in [0, 1] a proportion of the rows);
         ``max_features`` keeps the most frequent (ties by term).  Unlike ``CountVectorizer``,
         no n-gram crosses a turn or a document, and punctuation is dropped unless
-        ``words_only=False``.
+        ``words_only=False``.  ``threads`` sets the threads of the native work (None:
+        ``$QUALCORE_THREADS`` or every core); results do not depend on it.
 
         >>> import qualcore as qc
         >>> t = qc.Corpus.from_texts(["I trust it. Trust!", "Data I trust."], doc_ids=["A1", "B1"]).tokens()
@@ -165,7 +167,7 @@ class Tokens:
         from ._terms import dfm
 
         return dfm(self, by=by, ngrams=ngrams, min_df=min_df, max_df=max_df, max_features=max_features,
-                   stop_words=stop_words, words_only=words_only)
+                   stop_words=stop_words, words_only=words_only, threads=threads)
 
     def fcm(
         self,
@@ -180,6 +182,7 @@ class Tokens:
         stop_words: str | Iterable[str] | None = None,
         words_only: bool = True,
         max_features: int | None = None,
+        threads: int | None = None,
     ) -> Fcm:
         """Feature co-occurrence matrix (terms × terms, scipy.sparse, never dense), with
         quanteda's ``fcm()`` numbers for the same tokens.  Returns a
@@ -211,7 +214,7 @@ class Tokens:
         ``count="weighted"`` is an error (quanteda ignores them).  Punctuation and stop words
         are removed before windows are formed (quanteda's ``tokens_remove`` without padding);
         ``max_features`` keeps the most frequent terms afterwards, their distances unchanged
-        (quanteda's ``fcm_select``).
+        (quanteda's ``fcm_select``).  ``threads`` as in :meth:`dfm`.
 
         >>> import qualcore as qc
         >>> t = qc.Corpus.from_texts(["a b c a"]).tokens()
@@ -223,7 +226,8 @@ class Tokens:
         from ._terms import fcm
 
         return fcm(self, context=context, window=window, count=count, weights=weights, ordered=ordered, tri=tri,
-                   within=within, stop_words=stop_words, words_only=words_only, max_features=max_features)
+                   within=within, stop_words=stop_words, words_only=words_only, max_features=max_features,
+                   threads=threads)
 
     def collocations(
         self,
@@ -234,6 +238,7 @@ class Tokens:
         smoothing: float = 0.5,
         stop_words: str | Iterable[str] | None = None,
         words_only: bool = True,
+        threads: int | None = None,
     ) -> pd.DataFrame:
         """Multi-word expressions scored as quanteda.textstats' ``textstat_collocations``: one
         row per sequence of ``size`` adjacent words (or each size of a list) seen at least
@@ -262,7 +267,7 @@ class Tokens:
         from ._terms import collocations
 
         return collocations(self, size=size, min_count=min_count, measure=measure, smoothing=smoothing,
-                            stop_words=stop_words, words_only=words_only)
+                            stop_words=stop_words, words_only=words_only, threads=threads)
 
     def frequency(
         self,
@@ -272,6 +277,7 @@ class Tokens:
         ngrams: int | tuple[int, int] = 1,
         stop_words: str | Iterable[str] | None = None,
         words_only: bool = True,
+        threads: int | None = None,
     ) -> pd.DataFrame:
         """The ``n`` most frequent terms (all with ``n=None``) per group, as quanteda.textstats'
         ``textstat_frequency``: a tidy frame ``group``, ``term``, ``frequency``, ``docfreq``
@@ -288,7 +294,8 @@ class Tokens:
         """
         from ._terms import frequency
 
-        return frequency(self, by=by, n=n, ngrams=ngrams, stop_words=stop_words, words_only=words_only)
+        return frequency(self, by=by, n=n, ngrams=ngrams, stop_words=stop_words, words_only=words_only,
+                         threads=threads)
 
     def __repr__(self) -> str:
         return f"<qualcore.Tokens: {len(self)} tokens, {len(self._native.norms())} forms, {len(self._corpus)} documents>"

@@ -790,35 +790,15 @@ def read_table_files(
 FAST = True
 
 
-def read_table_corpus(
-    files: Sequence[str],
-    formats: Sequence[str],
-    *,
-    columns: Mapping[str, str | None] | None = None,
-    sheet: str | int | None = None,
-    records: str | None = None,
-    missing_text: str = "raise",
-    taken: Mapping[str, str] | None = None,
-    interviewer: Iterable[str] = (),
-    threads: int | None = None,
-) -> tuple[Corpus, list[list[str]]]:
-    """The corpus of table files and each file's document ids, as :func:`read_table_files`
-    and :func:`frame_corpus` make them.  Clean CSV and TSV files are read in Rust straight into
-    documents (in parallel, without a frame); any file with something to report sends them all
-    through the Python reader, which reports every problem with its line."""
-    fast = _read_fast(files, formats, columns, missing_text, taken, interviewer, threads, records)
-    if fast is not None:
-        return fast
-    frame, ids = read_table_files(files, formats, columns=columns, sheet=sheet, records=records,
-                                  missing_text=missing_text, taken=taken)
-    return frame_corpus(frame, interviewer=interviewer), ids
-
-
 def _read_fast(files: Sequence[str], formats: Sequence[str], columns: Mapping[str, str | None] | None,
                missing_text: str, taken: Mapping[str, str] | None, interviewer: Iterable[str],
                threads: int | None, records: str | None = None) -> tuple[Corpus, list[list[str]]] | None:
-    """The Rust reader's corpus and ids, or None when it does not take these files (CSV and
-    TSV files, or JSON files, each set on its own)."""
+    """The corpus of table files and each file's document ids, as :func:`read_table_files`
+    and :func:`frame_corpus` make them, read in Rust straight into documents (in parallel,
+    without a frame) when every file is a clean CSV/TSV file, or every one a clean JSON file;
+    None otherwise (a file with anything to report, other formats, a mix, a document id
+    already ``taken``): the caller then reads them with the Python reader, which reports
+    every problem with its line."""
     from . import _native
     from ._corpus import TURN_SEPARATOR, Corpus
     from ._util import path_stem, threads_arg

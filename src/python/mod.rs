@@ -1734,7 +1734,7 @@ fn read_tables(
     separator: String,
     threads: Option<usize>,
 ) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
-    use crate::tables::{TableColumns, TableFile, TableRead};
+    use crate::tables::{TableColumns, TableFile};
     let seps = table_seps(&seps, paths.len())?;
     if columns.len() != paths.len() || default_ids.len() != paths.len() {
         return Err(PyValueError::new_err("columns, default_ids: one per path"));
@@ -1761,20 +1761,27 @@ fn read_tables(
             default_id: id,
         });
     }
-    let read = run(py, threads, move || {
-        match crate::tables::read_tables(&files, missing, &separator) {
-            TableRead::Fallback(why) => Ok((None, Vec::new(), why)),
-            TableRead::Docs(docs, ids) => {
-                Corpus::from_local(docs).map(|c| (Some(c), ids, String::new()))
-            }
+    table_corpus(py, threads, move || {
+        crate::tables::read_tables(&files, missing, &separator)
+    })
+}
+
+/// A table read's answer for Python: `(corpus, ids per file, "")`, or `(None, [], reason)`.
+#[allow(clippy::type_complexity)]
+fn table_corpus(
+    py: Python<'_>,
+    threads: Option<usize>,
+    read: impl FnOnce() -> crate::tables::TableRead + Send,
+) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
+    use crate::tables::TableRead;
+    let out = run(py, threads, move || match read() {
+        TableRead::Fallback(why) => Ok((None, Vec::new(), why)),
+        TableRead::Docs(docs, ids) => {
+            Corpus::from_local(docs).map(|c| (Some(c), ids, String::new()))
         }
     })?
     .py_err()?;
-    Ok((
-        read.0.map(|c| PyCorpus { inner: Arc::new(c) }),
-        read.1,
-        read.2,
-    ))
+    Ok((out.0.map(|c| PyCorpus { inner: Arc::new(c) }), out.1, out.2))
 }
 
 /// Reads clean JSON record files straight into a corpus, choosing the columns as the Python
@@ -1795,7 +1802,7 @@ fn read_json_tables(
     separator: String,
     threads: Option<usize>,
 ) -> PyResult<(Option<PyCorpus>, Vec<Vec<String>>, String)> {
-    use crate::tables::{JsonSpec, TableRead};
+    use crate::tables::JsonSpec;
     if default_ids.len() != paths.len() {
         return Err(PyValueError::new_err("default_ids: one per path"));
     }
@@ -1807,20 +1814,9 @@ fn read_json_tables(
         names,
     };
     let files: Vec<(String, String)> = paths.into_iter().zip(default_ids).collect();
-    let read = run(py, threads, move || {
-        match crate::tables::read_json_tables(&files, &spec, missing, &separator) {
-            TableRead::Fallback(why) => Ok((None, Vec::new(), why)),
-            TableRead::Docs(docs, ids) => {
-                Corpus::from_local(docs).map(|c| (Some(c), ids, String::new()))
-            }
-        }
-    })?
-    .py_err()?;
-    Ok((
-        read.0.map(|c| PyCorpus { inner: Arc::new(c) }),
-        read.1,
-        read.2,
-    ))
+    table_corpus(py, threads, move || {
+        crate::tables::read_json_tables(&files, &spec, missing, &separator)
+    })
 }
 
 fn missing_text_arg(missing_text: &str) -> PyResult<crate::tables::MissingText> {

@@ -360,11 +360,34 @@ impl<'s> DocsBuilder<'s> {
     }
 }
 
+/// True when the file ends inside a quoted field (RFC 4180 quoting: a field that starts with
+/// `"` runs to the next `"` that is not doubled).  Only the quotes are visited (memchr).
+fn ends_inside_quotes(b: &[u8], sep: u8) -> bool {
+    let mut quoted = false;
+    let mut quotes = memchr::memchr_iter(b'"', b);
+    while let Some(i) = quotes.next() {
+        if quoted {
+            if b.get(i + 1) == Some(&b'"') {
+                quotes.next(); // a doubled quote inside the field
+            } else {
+                quoted = false;
+            }
+        } else if i == 0 || matches!(b[i - 1], b'\n' | b'\r') || b[i - 1] == sep {
+            quoted = true; // a quote that starts a field opens it
+        }
+    }
+    quoted
+}
+
 /// Reads one CSV/TSV file into its documents, or the reason to fall back.
 fn read_file(f: &TableFile, missing: MissingText, separator: &str) -> Result<FileDocs, String> {
     let path = f.path.as_str();
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let skip = utf8(path, &bytes)?;
+    // The csv crate ends a quoted field left open at the end of the file; pandas reports it.
+    if ends_inside_quotes(&bytes[skip..], f.sep) {
+        return Err(format!("{path}: a quoted field left open at the end"));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(f.sep)
         .has_headers(false)
@@ -384,9 +407,11 @@ fn read_file(f: &TableFile, missing: MissingText, separator: &str) -> Result<Fil
             Ok(false) => break,
             Err(e) => return Err(format!("{path}: {e}")),
         }
-        // A blank line (pandas skips those).
-        if rec.len() == 1 && rec[0].is_empty() && width > 1 {
-            continue;
+        // A line of only spaces or tabs is skipped by pandas but `"  "` is a row for it, and a
+        // record cannot tell the two apart (empty lines never reach here): the Python reader
+        // decides.
+        if rec.len() == 1 && rec[0].bytes().all(|b| b == b' ' || b == b'\t') {
+            return Err(format!("{path}: a line of white space"));
         }
         if rec.len() > width {
             return Err(format!("{path}: a row with more fields than the header"));
@@ -567,7 +592,11 @@ mod json_visit {
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("a JSON value")
         }
-        fn visit_str<E>(self, v: &str) -> Result<JCell, E> {
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JCell, E> {
+            // Cells are kept by 32-bit offsets: beyond 4 GiB of text the Python reader reads.
+            if self.0.len() + v.len() > u32::MAX as usize {
+                return Err(E::custom("more than 4 GiB of text in one file"));
+            }
             let a = self.0.len() as u32;
             self.0.push_str(v);
             Ok(JCell::Str(a, self.0.len() as u32))
@@ -961,6 +990,34 @@ mod tests {
     }
 
     #[test]
+    fn open_quotes_at_the_end_are_found() {
+        for (body, open) in [
+            ("a,b\nx,\"y\n", true),
+            ("a,b\nx,\"y\"\"z\n", true),
+            ("a,b\nx,\"y\"\"z\"\n", false),
+            ("a,b\nx,y\"z\n", false),
+            ("a,b\n\"x\",\"\"", false),
+            ("a,b\nx,\"two\r\nlines\"", false),
+        ] {
+            assert_eq!(ends_inside_quotes(body.as_bytes(), b','), open, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn json_times_round_trip_as_python_reads_them() {
+        let p = write(
+            "floats.json",
+            r#"[{"text": "a", "start": 1275.3799999999999}]"#,
+        );
+        let TableRead::Docs(docs, _) =
+            read_json_tables(&[(p, "f".into())], &json_spec(), MissingText::Raise, "\n\n")
+        else {
+            panic!("fell back")
+        };
+        assert_eq!(docs[0].2.turns[0].time_start, 1275.3799999999999);
+    }
+
+    #[test]
     fn times_as_the_python_reader_reads_them() {
         assert_eq!(parse_time("12.5"), Some(12.5));
         assert_eq!(parse_time(" 01:23 "), Some(83.0));
@@ -1010,6 +1067,17 @@ mod tests {
             time_end: None,
         };
         for (name, body, missing) in [
+            (
+                "open.csv",
+                "who,said\nA,\"hello\nB,bye\n",
+                MissingText::Raise,
+            ),
+            (
+                "quoted-blank.csv",
+                "who,said\nA,x\n\"\"\nB,y\n",
+                MissingText::Keep,
+            ),
+            ("spaces.csv", "who,said\nA,x\n   \nB,y\n", MissingText::Keep),
             ("long.csv", "who,said\nA,x,extra\n", MissingText::Raise),
             ("blank.csv", "who,said\nA,  \n", MissingText::Raise),
             ("header.csv", "who,said\n", MissingText::Raise),

@@ -140,3 +140,17 @@ def test_fast_json_reader_reads_the_ami_meetings(monkeypatch: pytest.MonkeyPatch
     _same(fast, slow)
     assert isinstance(fast, qc.Corpus) and len(fast) == 10
 
+
+
+@pytest.mark.parametrize("body", [
+    'who,said\nA,"hello\nB,bye\n',          # a quoted field left open: pandas reports it
+    'who,said\nA,x\n""\nB,y\n',             # a row of one empty quoted cell
+    "who,said\nA,x\n   \nB,y\n",            # a line of spaces, which pandas skips
+    "who,said\n\t\n",                        # only a blank line after the header
+    "who,said\nA,x\n\nB,y\n",               # an empty line
+])
+@pytest.mark.parametrize("missing", ["raise", "drop", "keep"])
+def test_csv_edge_cases_read_as_the_python_reader_reads_them(tmp_path: Path, body: str, missing: str) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text(body, encoding="utf-8")
+    _same(_read([p], True, missing_text=missing), _read([p], False, missing_text=missing))

@@ -134,7 +134,8 @@ fn parse_time(cell: &str) -> Option<f64> {
     };
     let (h, m, sec) = match parts.as_slice() {
         [m, sec] => (None, *m, *sec),
-        [h, m, sec] if digits(h, 18) => (Some(*h), *m, *sec),
+        // Up to 12 hour digits: the sum is then exact in f64, as in Python's integer arithmetic.
+        [h, m, sec] if digits(h, 12) => (Some(*h), *m, *sec),
         _ => return None,
     };
     if !digits(m, 2) {

@@ -1470,6 +1470,28 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        #[test]
+        fn plain_labels_equal_the_regex_on_random_ascii(
+            line in proptest::prop_oneof![
+                "[ \t]{0,2}[A-Z0-9a-z][A-Za-z0-9 \t:.'\\-\\[(#_,]{0,24}",
+                // label-like: words, blanks, a colon or not, then anything
+                "[ \t]{0,2}([A-Z0-9][A-Za-z0-9'.\\-_]{0,4}[ \t]{1,2}){0,5}[A-Z0-9][a-z.]{0,3}[ \t]{0,2}[:;,]?[ \t]{0,2}[\\[(#a-z:]?[a-z0-9 ]{0,4}",
+            ],
+        ) {
+            static PLAIN: std::sync::OnceLock<LabelParser> = std::sync::OnceLock::new();
+            let p = PLAIN.get_or_init(|| {
+                let mut p = parser();
+                p.default = false;
+                p
+            });
+            if let Some((name, end)) = plain_label(&line) {
+                proptest::prop_assert_eq!(p.label(&line), Some((name, end, None)));
+            }
+        }
+    }
+
+    proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
         #[test]
         fn cached_labels_equal_captures_on_every_line(

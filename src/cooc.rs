@@ -310,6 +310,16 @@ pub const FEATURE_REMOVED: i64 = -2;
 /// See [`FEATURE_REMOVED`].
 pub const FEATURE_NOT_COUNTED: i64 = -1;
 
+/// The feature of each type of `tokens` (through its normalised form), once `feature_of_norm`
+/// is checked: types outnumber norms only by case variants.
+fn type_features(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<Vec<i64>> {
+    check_map(feature_of_norm, tokens, n)?;
+    let v = tokens.vocabulary();
+    Ok((0..v.n_types() as u32)
+        .map(|t| feature_of_norm[v.norm_of(t) as usize])
+        .collect())
+}
+
 fn check_map(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<()> {
     check_n(n)?;
     if n > feature_of_norm.len() {
@@ -349,12 +359,7 @@ pub fn cooc_tokens_units(
     per_document: bool,
     boolean: bool,
 ) -> Result<Csr> {
-    check_map(feature_of_norm, tokens, n)?;
-    let v = tokens.vocabulary();
-    // Feature of each type, once (types outnumber norms only by case variants).
-    let type_feature: Vec<i64> = (0..v.n_types() as u32)
-        .map(|t| feature_of_norm[v.norm_of(t) as usize])
-        .collect();
+    let type_feature = type_features(feature_of_norm, tokens, n)?;
     let per_doc: Vec<Vec<Vec<(u32, u32)>>> = tokens
         .docs()
         .par_iter()
@@ -410,11 +415,7 @@ pub fn cooc_tokens_window(
     ordered: bool,
     per_document: bool,
 ) -> Result<Csr> {
-    check_map(feature_of_norm, tokens, n)?;
-    let v = tokens.vocabulary();
-    let type_feature: Vec<i64> = (0..v.n_types() as u32)
-        .map(|t| feature_of_norm[v.norm_of(t) as usize])
-        .collect();
+    let type_feature = type_features(feature_of_norm, tokens, n)?;
     // The stream of kept tokens as 4-byte features, BREAK between units (removed tokens
     // left out).
     let mut stream: Vec<i32> = Vec::new();

@@ -1067,19 +1067,21 @@ fn read_bytes(path: &str) -> Result<Vec<u8>> {
     })
 }
 
+/// The decode error for invalid UTF-8 at byte `at` of `body` (after a BOM of `bom` bytes):
+/// the file's byte offset and line.
+fn utf8_error(body: &[u8], at: usize, bom: usize, path: &str) -> Error {
+    Error::new(ErrorKind::Decode {
+        path: path.to_string(),
+        byte_offset: at + bom,
+        line: 1 + memchr::memchr_iter(b'\n', &body[..at]).count(),
+        encoding: "UTF-8".into(),
+    })
+}
+
 fn utf8(body: &[u8], bom: usize, path: &str) -> Result<String> {
     match std::str::from_utf8(body) {
         Ok(s) => Ok(s.to_string()),
-        Err(e) => {
-            let at = e.valid_up_to();
-            let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count();
-            Err(Error::new(ErrorKind::Decode {
-                path: path.to_string(),
-                byte_offset: at + bom,
-                line,
-                encoding: "UTF-8".into(),
-            }))
-        }
+        Err(e) => Err(utf8_error(body, e.valid_up_to(), bom, path)),
     }
 }
 
@@ -1156,17 +1158,12 @@ pub fn decode_text(mut bytes: Vec<u8>, path: &str) -> Result<String> {
         }
         match String::from_utf8(bytes) {
             Ok(s) => Ok(s),
-            Err(e) => {
-                let body = e.as_bytes();
-                let at = e.utf8_error().valid_up_to();
-                let line = 1 + memchr::memchr_iter(b'\n', &body[..at]).count();
-                Err(Error::new(ErrorKind::Decode {
-                    path: path.to_string(),
-                    byte_offset: at + bom,
-                    line,
-                    encoding: "UTF-8".into(),
-                }))
-            }
+            Err(e) => Err(utf8_error(
+                e.as_bytes(),
+                e.utf8_error().valid_up_to(),
+                bom,
+                path,
+            )),
         }
     }
 }

@@ -821,7 +821,7 @@ def _read_fast(files: Sequence[str], formats: Sequence[str], columns: Mapping[st
         return None
     if taken and any(i in taken for file_ids in ids for i in file_ids):
         return None  # the Python reader names the clashing files
-    return Corpus(native, interviewers=interviewer), [list(i) for i in ids]
+    return Corpus(native, interviewers=interviewer), ids
 
 
 def _read_fast_delimited(files: Sequence[str], formats: Sequence[str], spec: dict[str, str | None],

@@ -10,17 +10,102 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::tokens::Tokens;
+use crate::tokens::{TermCounts, Tokens};
 
-/// A sparse matrix in compressed sparse row form (`n x n`, columns sorted in each row).
+/// A sparse matrix in compressed sparse row form (`n x n`, columns sorted in each row, no
+/// explicit zeros).  Counts are `i64` (exact, and what scipy gives for integer counts);
+/// weighted sums are `f64`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Csr {
+pub struct Csr<T = f64> {
     /// Row starts into `indices`/`data` (`n + 1` entries).
     pub indptr: Vec<i64>,
     /// Column of each stored value.
     pub indices: Vec<i64>,
     /// The values.
-    pub data: Vec<f64>,
+    pub data: Vec<T>,
+}
+
+/// A value of a co-occurrence matrix: an exact count (`i64`) or a weighted sum (`f64`).
+pub trait Value:
+    Copy + Default + PartialEq + std::ops::AddAssign + std::ops::Add<Output = Self> + Send + Sync
+{
+    /// The value as a float (counts below 2^53 exactly).
+    fn as_f64(self) -> f64;
+}
+impl Value for i64 {
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+impl Value for f64 {
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Csr<f64> {
+    /// `M + Mᵀ` of a square matrix, exactly symmetric (cell (a, b) and (b, a) add the same
+    /// two numbers): how symmetric window counts are made from the forward ones.
+    ///
+    /// ```
+    /// use qualcore::cooc::Csr;
+    /// // [[0, 1], [2, 0]] + its transpose = [[0, 3], [3, 0]]
+    /// let m = Csr { indptr: vec![0, 1, 2], indices: vec![1, 0], data: vec![1.0, 2.0] };
+    /// let s = m.plus_transpose(2);
+    /// assert_eq!((s.indices, s.data), (vec![1, 0], vec![3.0, 3.0]));
+    /// ```
+    pub fn plus_transpose(&self, n: usize) -> Csr<f64> {
+        // The transpose by a counting sort over columns; rows visited in order, so each
+        // transposed row's columns come out sorted.
+        let nnz = self.indices.len();
+        let mut t_ptr = vec![0usize; n + 1];
+        for &c in &self.indices {
+            t_ptr[c as usize + 1] += 1;
+        }
+        for i in 0..n {
+            t_ptr[i + 1] += t_ptr[i];
+        }
+        let mut fill = t_ptr.clone();
+        let mut t_idx = vec![0u32; nnz];
+        let mut t_val = vec![0f64; nnz];
+        for r in 0..n {
+            for k in self.indptr[r] as usize..self.indptr[r + 1] as usize {
+                let c = self.indices[k] as usize;
+                t_idx[fill[c]] = r as u32;
+                t_val[fill[c]] = self.data[k];
+                fill[c] += 1;
+            }
+        }
+        drop(fill);
+        // Row a of the sum: the sorted merge of row a of M and of Mᵀ.
+        rows_direct(n, |a, idx, val| {
+            let (mut i, ie) = (self.indptr[a] as usize, self.indptr[a + 1] as usize);
+            let (mut j, je) = (t_ptr[a], t_ptr[a + 1]);
+            while i < ie || j < je {
+                let ci = if i < ie { self.indices[i] } else { i64::MAX };
+                let cj = if j < je {
+                    i64::from(t_idx[j])
+                } else {
+                    i64::MAX
+                };
+                let (c, v) = if ci < cj {
+                    i += 1;
+                    (ci, self.data[i - 1])
+                } else if cj < ci {
+                    j += 1;
+                    (cj, t_val[j - 1])
+                } else {
+                    i += 1;
+                    j += 1;
+                    (ci, self.data[i - 1] + t_val[j - 1])
+                };
+                if v != 0.0 {
+                    idx.push(c);
+                    val.push(v);
+                }
+            }
+        })
+    }
 }
 
 /// Most features a matrix may have (each thread keeps a dense row of this many values).
@@ -83,15 +168,16 @@ fn postings(features: &[i32], n: usize) -> (Vec<usize>, Vec<u32>) {
 
 /// Builds rows `0..n` in parallel; `row(a, acc, touched)` adds row `a` into the dense
 /// accumulator and records each column it touched the first time.
-fn rows_parallel<F>(n: usize, row: F) -> Csr
+fn rows_parallel<T: Value, F>(n: usize, row: F) -> Csr<T>
 where
-    F: Fn(usize, &mut [f64], &mut Vec<u32>) + Sync,
+    F: Fn(usize, &mut [T], &mut Vec<u32>) + Sync,
 {
     let chunk = 256;
-    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)> = (0..n.div_ceil(chunk))
+    let zero = T::default();
+    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<T>)> = (0..n.div_ceil(chunk))
         .into_par_iter()
         .map_init(
-            || (vec![0f64; n], Vec::<u32>::new()),
+            || (vec![zero; n], Vec::<u32>::new()),
             |(acc, touched), c| {
                 let mut lens = Vec::with_capacity(chunk);
                 let mut idx = Vec::new();
@@ -103,8 +189,8 @@ where
                     let before = idx.len();
                     for &b in touched.iter() {
                         let v = acc[b as usize];
-                        acc[b as usize] = 0.0;
-                        if v != 0.0 {
+                        acc[b as usize] = zero;
+                        if v != zero {
                             idx.push(i64::from(b));
                             val.push(v);
                         }
@@ -119,8 +205,8 @@ where
 }
 
 #[inline]
-fn add(acc: &mut [f64], touched: &mut Vec<u32>, b: usize, v: f64) {
-    if acc[b] == 0.0 {
+fn add<T: Value>(acc: &mut [T], touched: &mut Vec<u32>, b: usize, v: T) {
+    if acc[b] == T::default() {
         touched.push(b as u32);
     }
     acc[b] += v;
@@ -131,7 +217,7 @@ fn add(acc: &mut [f64], touched: &mut Vec<u32>, b: usize, v: f64) {
 /// least twice.  Otherwise (frequency, as `X.T @ X` of the unit-feature count matrix) cell
 /// (a, b) sums `count_a * count_b` over units, and the diagonal `count_a * (count_a - 1) / 2`
 /// (quanteda's definition).
-pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> Result<Csr> {
+pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> Result<Csr<i64>> {
     check(features, units, n)?;
     // Unit of each token -> contiguous token ranges; per unit, its features with counts.
     let mut unit_start: Vec<usize> = Vec::new();
@@ -158,12 +244,18 @@ pub fn cooc_units(features: &[i64], units: &[i64], n: usize, boolean: bool) -> R
 }
 
 /// The co-occurrence rows from each unit's distinct features with their counts.
-fn pairs_in_units(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr {
+fn pairs_in_units(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr<i64> {
     let words = per_unit.len().div_ceil(64);
     let pair_work: usize = per_unit.iter().map(|u| u.len() * u.len()).sum();
     if boolean && n.saturating_mul(n).saturating_mul(words) / 2 < pair_work {
         return boolean_by_bitsets(per_unit, n);
     }
+    pairs_in_units_by_postings(per_unit, n, boolean)
+}
+
+/// [`pairs_in_units`] from the units holding each feature: row a adds the features of every
+/// unit holding a.
+fn pairs_in_units_by_postings(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr<i64> {
     // Postings: units holding each feature, with the count there.
     let mut offs = vec![0usize; n + 1];
     for u in per_unit {
@@ -186,18 +278,19 @@ fn pairs_in_units(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr 
         for &(ui, ca) in &post[offs[a]..offs[a + 1]] {
             for &(b, cb) in &per_unit[ui as usize] {
                 let b = b as usize;
+                let (ca, cb) = (i64::from(ca), i64::from(cb));
                 let v = if b == a {
                     if boolean {
-                        f64::from(u8::from(ca >= 2))
+                        i64::from(ca >= 2)
                     } else {
-                        f64::from(ca) * (f64::from(ca) - 1.0) / 2.0
+                        ca * (ca - 1) / 2
                     }
                 } else if boolean {
-                    1.0
+                    1
                 } else {
-                    f64::from(ca) * f64::from(cb)
+                    ca * cb
                 };
-                if v != 0.0 {
+                if v != 0 {
                     add(acc, touched, b, v);
                 }
             }
@@ -207,8 +300,14 @@ fn pairs_in_units(per_unit: &[Vec<(u32, u32)>], n: usize, boolean: bool) -> Csr 
 
 /// Boolean co-occurrence when units are few next to the pairs in them (documents that are
 /// whole books): a bitset of units per feature, and each cell is the population count of
-/// two bitsets' intersection.
-fn boolean_by_bitsets(per_unit: &[Vec<(u32, u32)>], n: usize) -> Csr {
+/// two bitsets' intersection.  Up to [`DENSE_MAX`] features the cells are computed once per
+/// unordered pair, tile by tile, into a dense table, from which the rows are written straight
+/// into place; above, row by row.
+fn boolean_by_bitsets(per_unit: &[Vec<(u32, u32)>], n: usize) -> Csr<i64> {
+    boolean_by_bitsets_up_to(per_unit, n, DENSE_MAX)
+}
+
+fn boolean_by_bitsets_up_to(per_unit: &[Vec<(u32, u32)>], n: usize, dense_max: usize) -> Csr<i64> {
     let words = per_unit.len().div_ceil(64);
     let mut has = vec![0u64; n * words];
     let mut twice = vec![0u64; n * words];
@@ -220,39 +319,126 @@ fn boolean_by_bitsets(per_unit: &[Vec<(u32, u32)>], n: usize) -> Csr {
             }
         }
     }
+    let cell = |a: usize, b: usize| -> u32 {
+        let (x, y) = if a == b {
+            (
+                &twice[a * words..(a + 1) * words],
+                &twice[a * words..(a + 1) * words],
+            )
+        } else {
+            (
+                &has[a * words..(a + 1) * words],
+                &has[b * words..(b + 1) * words],
+            )
+        };
+        x.iter().zip(y).map(|(p, q)| (p & q).count_ones()).sum()
+    };
+    if n <= dense_max {
+        return dense_symmetric(n, cell);
+    }
     rows_direct(n, |a, idx, val| {
-        let ra = &has[a * words..(a + 1) * words];
-        if ra.iter().all(|&x| x == 0) {
+        if has[a * words..(a + 1) * words].iter().all(|&x| x == 0) {
             return;
         }
         for b in 0..n {
-            let v: u32 = if b == a {
-                twice[a * words..(a + 1) * words]
-                    .iter()
-                    .map(|x| x.count_ones())
-                    .sum()
-            } else {
-                ra.iter()
-                    .zip(&has[b * words..(b + 1) * words])
-                    .map(|(x, y)| (x & y).count_ones())
-                    .sum()
-            };
+            let v = cell(a, b);
             if v > 0 {
                 idx.push(b as i64);
-                val.push(f64::from(v));
+                val.push(i64::from(v));
             }
         }
     })
 }
 
+/// Most features for which [`boolean_by_bitsets`] keeps a dense `n x n` table of 4-byte cells
+/// (256 MiB at most; 100 MB for the usual 5,000).
+const DENSE_MAX: usize = 8192;
+
+/// The symmetric matrix whose cell (a, b) = (b, a) is `cell(a, b)`, computed once per
+/// unordered pair in 64 x 64 tiles (in parallel over tile rows) into a dense table, then
+/// written as CSR: rows counted, the arrays allocated once and filled in parallel in place.
+fn dense_symmetric(n: usize, cell: impl Fn(usize, usize) -> u32 + Sync) -> Csr<i64> {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    const T: usize = 64;
+    // Relaxed atomics: plain loads and stores on x86 and ARM; they let a tile write its
+    // mirror image into other rows without locks.  The parallel loop's end orders them
+    // before the reads below.
+    let table: Vec<AtomicU32> = (0..n * n)
+        .into_par_iter()
+        .map(|_| AtomicU32::new(0))
+        .collect();
+    let tiles = n.div_ceil(T);
+    (0..tiles).into_par_iter().for_each(|ta| {
+        let a_rows = ta * T..((ta + 1) * T).min(n);
+        for tb in ta..tiles {
+            let b_cols = tb * T..((tb + 1) * T).min(n);
+            for a in a_rows.clone() {
+                for b in b_cols.clone() {
+                    if b < a {
+                        continue;
+                    }
+                    let v = cell(a, b);
+                    if v > 0 {
+                        table[a * n + b].store(v, Relaxed);
+                        table[b * n + a].store(v, Relaxed);
+                    }
+                }
+            }
+        }
+    });
+    let row = |a: usize| &table[a * n..(a + 1) * n];
+    let lens: Vec<usize> = (0..n)
+        .into_par_iter()
+        .map(|a| row(a).iter().filter(|v| v.load(Relaxed) > 0).count())
+        .collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0i64);
+    let mut total = 0usize;
+    for &l in &lens {
+        total += l;
+        indptr.push(total as i64);
+    }
+    let mut indices = vec![0i64; total];
+    let mut data = vec![0i64; total];
+    // each row's slice of the output, filled in parallel
+    let mut slices = Vec::with_capacity(n);
+    let (mut idx_rest, mut val_rest) = (&mut indices[..], &mut data[..]);
+    for &l in &lens {
+        let (a, r) = idx_rest.split_at_mut(l);
+        let (b, q) = val_rest.split_at_mut(l);
+        (idx_rest, val_rest) = (r, q);
+        slices.push((a, b));
+    }
+    slices
+        .into_par_iter()
+        .enumerate()
+        .with_min_len(16)
+        .for_each(|(a, (idx, val))| {
+            let mut k = 0;
+            for (b, v) in row(a).iter().enumerate() {
+                let v = v.load(Relaxed);
+                if v > 0 {
+                    idx[k] = b as i64;
+                    val[k] = i64::from(v);
+                    k += 1;
+                }
+            }
+        });
+    Csr {
+        indptr,
+        indices,
+        data,
+    }
+}
+
 /// Builds rows `0..n` in parallel when `row(a, indices, values)` appends row `a`'s entries
 /// itself, columns ascending.
-fn rows_direct<F>(n: usize, row: F) -> Csr
+fn rows_direct<T: Value, F>(n: usize, row: F) -> Csr<T>
 where
-    F: Fn(usize, &mut Vec<i64>, &mut Vec<f64>) + Sync,
+    F: Fn(usize, &mut Vec<i64>, &mut Vec<T>) + Sync,
 {
     let chunk = 256;
-    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)> = (0..n.div_ceil(chunk))
+    let parts: Vec<(Vec<i64>, Vec<i64>, Vec<T>)> = (0..n.div_ceil(chunk))
         .into_par_iter()
         .map(|c| {
             let mut lens = Vec::with_capacity(chunk);
@@ -269,20 +455,33 @@ where
     concat_parts(n, parts)
 }
 
-fn concat_parts(n: usize, parts: Vec<(Vec<i64>, Vec<i64>, Vec<f64>)>) -> Csr {
+/// The CSR matrix of row chunks `(row lengths, indices, values)` in row order; the chunks are
+/// copied into place in parallel, each freed once copied.
+fn concat_parts<T: Value>(n: usize, parts: Vec<(Vec<i64>, Vec<i64>, Vec<T>)>) -> Csr<T> {
     let mut indptr = Vec::with_capacity(n + 1);
     indptr.push(0i64);
-    let total: usize = parts.iter().map(|p| p.1.len()).sum();
-    let mut indices = Vec::with_capacity(total);
-    let mut data = Vec::with_capacity(total);
-    for (lens, idx, val) in parts {
-        for l in lens {
-            let last = *indptr.last().expect("indptr starts with 0");
-            indptr.push(last + l);
+    let mut last = 0i64;
+    for (lens, _, _) in &parts {
+        for &l in lens {
+            last += l;
+            indptr.push(last);
         }
-        indices.extend(idx);
-        data.extend(val);
     }
+    let total = last as usize;
+    let mut indices = vec![0i64; total];
+    let mut data = vec![T::default(); total];
+    let mut jobs = Vec::with_capacity(parts.len());
+    let (mut idx_rest, mut val_rest) = (&mut indices[..], &mut data[..]);
+    for (_, idx, val) in parts {
+        let (a, r) = idx_rest.split_at_mut(idx.len());
+        let (b, q) = val_rest.split_at_mut(val.len());
+        (idx_rest, val_rest) = (r, q);
+        jobs.push((a, b, idx, val));
+    }
+    jobs.into_par_iter().for_each(|(a, b, idx, val)| {
+        a.copy_from_slice(&idx);
+        b.copy_from_slice(&val);
+    });
     Csr {
         indptr,
         indices,
@@ -313,14 +512,14 @@ pub const FEATURE_NOT_COUNTED: i64 = -1;
 /// The feature of each type of `tokens` (through its normalised form), once `feature_of_norm`
 /// is checked: types outnumber norms only by case variants.
 fn type_features(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<Vec<i64>> {
-    check_map(feature_of_norm, tokens, n)?;
+    check_map(feature_of_norm, tokens.vocabulary().n_norms(), n)?;
     let v = tokens.vocabulary();
     Ok((0..v.n_types() as u32)
         .map(|t| feature_of_norm[v.norm_of(t) as usize])
         .collect())
 }
 
-fn check_map(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<()> {
+fn check_map(feature_of_norm: &[i64], n_norms: usize, n: usize) -> Result<()> {
     check_n(n)?;
     if n > feature_of_norm.len() {
         return Err(Error::invalid_argument(
@@ -331,13 +530,12 @@ fn check_map(feature_of_norm: &[i64], tokens: &Tokens, n: usize) -> Result<()> {
             ),
         ));
     }
-    if feature_of_norm.len() != tokens.vocabulary().n_norms() {
+    if feature_of_norm.len() != n_norms {
         return Err(Error::invalid_argument(
             "feature_of_norm",
             format!(
-                "{} entries for {} normalised forms",
-                feature_of_norm.len(),
-                tokens.vocabulary().n_norms()
+                "{} entries for {n_norms} normalised forms",
+                feature_of_norm.len()
             ),
         ));
     }
@@ -358,7 +556,7 @@ pub fn cooc_tokens_units(
     n: usize,
     per_document: bool,
     boolean: bool,
-) -> Result<Csr> {
+) -> Result<Csr<i64>> {
     let type_feature = type_features(feature_of_norm, tokens, n)?;
     let per_doc: Vec<Vec<Vec<(u32, u32)>>> = tokens
         .docs()
@@ -402,6 +600,35 @@ pub fn cooc_tokens_units(
         )
         .collect();
     let per_unit: Vec<Vec<(u32, u32)>> = per_doc.into_iter().flatten().collect();
+    Ok(pairs_in_units(&per_unit, n, boolean))
+}
+
+/// Co-occurrence within the units of a [`TermCounts`] (documents or turns, as it was built),
+/// from the forms counted per unit: the same matrix as [`cooc_tokens_units`] on the tokens of
+/// the same corpus, without the corpus's token ids.  `feature_of_norm` as there.
+pub fn cooc_terms_units(
+    terms: &TermCounts,
+    feature_of_norm: &[i64],
+    n: usize,
+    boolean: bool,
+) -> Result<Csr<i64>> {
+    check_map(feature_of_norm, terms.vocabulary().n_norms(), n)?;
+    let per_unit: Vec<Vec<(u32, u32)>> = terms
+        .units()
+        .par_iter()
+        .map(|u| {
+            let mut out: Vec<(u32, u32)> = u
+                .iter()
+                .filter_map(|&(m, c)| {
+                    let f = feature_of_norm[m as usize];
+                    (f >= 0).then_some((f as u32, c))
+                })
+                .collect();
+            // distinct norms have distinct features: sorting is all that is needed
+            out.sort_unstable();
+            out
+        })
+        .collect();
     Ok(pairs_in_units(&per_unit, n, boolean))
 }
 
@@ -536,11 +763,11 @@ fn window_rows_stream(stream: &[i32], n: usize, weights: &[f64], ordered: bool) 
 mod tests {
     use super::*;
 
-    fn dense(m: &Csr, n: usize) -> Vec<Vec<f64>> {
+    fn dense<T: Value>(m: &Csr<T>, n: usize) -> Vec<Vec<f64>> {
         let mut out = vec![vec![0.0; n]; n];
         for (r, row) in out.iter_mut().enumerate() {
             for k in m.indptr[r] as usize..m.indptr[r + 1] as usize {
-                row[m.indices[k] as usize] = m.data[k];
+                row[m.indices[k] as usize] = m.data[k].as_f64();
             }
         }
         out
@@ -637,6 +864,27 @@ mod tests {
     }
 
     #[test]
+    fn dense_and_row_by_row_bitsets_agree() {
+        // 200 units (4 words) over 150 features (3 tiles, the last partial), a few empty
+        let per_unit: Vec<Vec<(u32, u32)>> = (0..200u32)
+            .map(|u| {
+                distinct(
+                    (0..(u % 17))
+                        .map(|k| (u * 31 + k * k * 7) % 150)
+                        .filter(|&f| f % 11 != 3)
+                        .collect(),
+                )
+            })
+            .collect();
+        let dense_path = boolean_by_bitsets_up_to(&per_unit, 150, 150);
+        let rows_path = boolean_by_bitsets_up_to(&per_unit, 150, 0);
+        assert_eq!(dense_path, rows_path);
+        let want = pairs_in_units_by_postings(&per_unit, 150, true);
+        assert_eq!(dense_path, want);
+        assert!(dense_path.data.iter().all(|&v| v > 0));
+    }
+
+    #[test]
     fn windows_stop_at_units_and_ordered_counts_followers() {
         let f = vec![0, 1, 2, 0, 1];
         let u = vec![0, 0, 0, 1, 1];
@@ -646,5 +894,91 @@ mod tests {
         assert_eq!(m[2], [0.0, 0.0, 0.0]); // nothing follows 2 inside its unit
         assert!(cooc_window(&f, &[1, 0, 0, 0, 0], 3, &[1.0], false).is_err());
         assert!(cooc_units(&[5], &[0], 3, false).is_err());
+    }
+
+    #[test]
+    fn term_counts_give_the_matrix_of_the_tokens() {
+        use crate::corpus::{Corpus, LabelParser, DEFAULT_LABEL_PATTERN};
+        use crate::tokens::{TermCounts, Tokens};
+        let p = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap();
+        let words = [
+            "Trust",
+            "trust",
+            "power",
+            "the",
+            "base",
+            "évidence",
+            "it",
+            ".",
+        ];
+        let docs = (0..90usize)
+            .map(|i| {
+                let mut text = String::from("Intro\n");
+                for k in 0..(i % 5) {
+                    text.push_str(if k % 2 == 0 { "A: " } else { "B: " });
+                    for j in 0..(i + k) % 9 {
+                        text.push_str(words[(i * 7 + j * 3 + k) % words.len()]);
+                        text.push(' ');
+                    }
+                    text.push('\n');
+                }
+                let t = p.parse(&text);
+                (format!("d{i}"), text, t)
+            })
+            .collect();
+        let c = Corpus::new(docs).unwrap();
+        let t = Tokens::build(&c, Default::default());
+        let nn = t.vocabulary().n_norms();
+        // features: every third norm removed, every fifth not counted, the rest numbered
+        let mut n = 0usize;
+        let map: Vec<i64> = (0..nn)
+            .map(|m| match m % 15 {
+                0 | 3 | 6 | 9 | 12 => FEATURE_REMOVED,
+                5 | 10 => FEATURE_NOT_COUNTED,
+                _ => {
+                    n += 1;
+                    n as i64 - 1
+                }
+            })
+            .collect();
+        for per_document in [true, false] {
+            let tc = TermCounts::build(&c, Default::default(), per_document);
+            for boolean in [true, false] {
+                let want = cooc_tokens_units(&t, &map, n, per_document, boolean).unwrap();
+                let got = cooc_terms_units(&tc, &map, n, boolean).unwrap();
+                assert_eq!(got, want, "per_document={per_document} boolean={boolean}");
+                assert!(!got.data.is_empty());
+            }
+        }
+        assert!(cooc_terms_units(
+            &TermCounts::build(&c, Default::default(), true),
+            &[0],
+            1,
+            true
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn plus_transpose_is_exactly_symmetric() {
+        // forward window counts with float weights, then M + M^T
+        let f: Vec<i64> = (0..400).map(|i| (i * 7 + i / 3) % 13).collect();
+        let u: Vec<i64> = (0..400).map(|i| i / 37).collect();
+        let w = [1.0, 0.5, 1.0 / 3.0, 0.25];
+        let m = cooc_window(&f, &u, 13, &w, true).unwrap();
+        let s = m.plus_transpose(13);
+        let (dm, ds) = (dense(&m, 13), dense(&s, 13));
+        for a in 0..13 {
+            for b in 0..13 {
+                assert_eq!(ds[a][b], ds[b][a]);
+                assert_eq!(ds[a][b], dm[a][b] + dm[b][a]);
+            }
+        }
+        // canonical: sorted columns, no zeros
+        for r in 0..13 {
+            let row = &s.indices[s.indptr[r] as usize..s.indptr[r + 1] as usize];
+            assert!(row.windows(2).all(|x| x[0] < x[1]));
+        }
+        assert!(s.data.iter().all(|&v| v != 0.0));
     }
 }

@@ -71,36 +71,73 @@ impl DocTokens {
 /// Tokenises the active units of one document against a local, per-document vocabulary whose
 /// keys borrow the document's text (no allocation per token).  Inactive units are only counted,
 /// so positions stay those of the whole document.  Returns the tokens (ids are local) and the
-/// local types in order of first occurrence.
-///
-/// Tokens of up to 7 bytes (most words) are looked up by a `u64` packing their bytes and length,
-/// which costs one multiply to hash and one integer compare; longer ones by their text.
+/// local types in order of first occurrence (see `LocalTypes`).
 pub fn tokenize_document<'a>(doc: &'a Document, units: &[Unit]) -> (DocTokens, Vec<&'a str>) {
     let text = doc.text.as_str();
-    let bytes = text.as_bytes();
-    let mut short: FxHashMap<u64, u32> = FxHashMap::default();
-    let mut long: FxHashMap<&'a str, u32> = FxHashMap::default();
-    let mut types: Vec<&'a str> = Vec::new();
+    let mut local = LocalTypes::new(text);
     let mut ids: Vec<u32> = Vec::with_capacity(token_capacity(text.len()));
-    let mut out = scan_units(doc, units, false, |s, e| {
-        let len = e - s;
-        let next = types.len() as u32;
-        let id = if len <= 7 {
-            *short.entry(pack_short(bytes, s, len)).or_insert_with(|| {
-                types.push(&text[s..e]);
-                next
-            })
-        } else {
-            *long.entry(&text[s..e]).or_insert_with(|| {
-                types.push(&text[s..e]);
-                next
-            })
-        };
-        ids.push(id);
-    });
+    let mut out = scan_units(doc, units, false, |s, e| ids.push(local.id(s, e)));
     ids.shrink_to_fit();
     out.ids = ids;
-    (out, types)
+    (out, local.types)
+}
+
+/// The types of one document's active units with their counts (in order of first occurrence),
+/// as [`tokenize_document`] would number them, without the token ids.
+pub fn count_document<'a>(doc: &'a Document, units: &[Unit]) -> (Vec<u32>, Vec<&'a str>) {
+    let text = doc.text.as_str();
+    let mut local = LocalTypes::new(text);
+    let mut counts: Vec<u32> = Vec::new();
+    scan_units(doc, units, false, |s, e| {
+        let id = local.id(s, e) as usize;
+        if id == counts.len() {
+            counts.push(0);
+        }
+        counts[id] += 1;
+    });
+    (counts, local.types)
+}
+
+/// A per-document vocabulary whose keys borrow the document's text (no allocation per token).
+/// Tokens of up to 7 bytes (most words) are looked up by a `u64` packing their bytes and length,
+/// which costs one multiply to hash and one integer compare; longer ones by their text.
+struct LocalTypes<'a> {
+    text: &'a str,
+    short: FxHashMap<u64, u32>,
+    long: FxHashMap<&'a str, u32>,
+    types: Vec<&'a str>,
+}
+
+impl<'a> LocalTypes<'a> {
+    fn new(text: &'a str) -> Self {
+        LocalTypes {
+            text,
+            short: FxHashMap::default(),
+            long: FxHashMap::default(),
+            types: Vec::new(),
+        }
+    }
+
+    /// The local id of the token `s..e` (bytes), numbered in order of first occurrence.
+    #[inline]
+    fn id(&mut self, s: usize, e: usize) -> u32 {
+        let (text, types) = (self.text, &mut self.types);
+        let next = types.len() as u32;
+        if e - s <= 7 {
+            *self
+                .short
+                .entry(pack_short(text.as_bytes(), s, e - s))
+                .or_insert_with(|| {
+                    types.push(&text[s..e]);
+                    next
+                })
+        } else {
+            *self.long.entry(&text[s..e]).or_insert_with(|| {
+                types.push(&text[s..e]);
+                next
+            })
+        }
+    }
 }
 
 /// The token offsets and units of a document without token ids (`ids` is left empty): what
@@ -252,6 +289,28 @@ impl Vocabulary {
         self.types.len()
     }
 
+    /// The rank of each normalised form (by norm id) in code-point order of the forms (UTF-8
+    /// byte order is code-point order), sorted in parallel.
+    ///
+    /// ```
+    /// use qualcore::tokens::Vocabulary;
+    /// let mut v = Vocabulary::new(Default::default());
+    /// for t in ["trust", "Évidence", "base", "Trust"] {
+    ///     v.intern(t);
+    /// }
+    /// // norms: "trust", "évidence", "base"
+    /// assert_eq!(v.norm_ranks(), vec![1, 2, 0]);
+    /// ```
+    pub fn norm_ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.norms.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| self.norms[a as usize].cmp(&self.norms[b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &m) in order.iter().enumerate() {
+            rank[m as usize] = r as u32;
+        }
+        rank
+    }
+
     /// Number of distinct normalised forms.
     pub fn n_norms(&self) -> usize {
         self.norms.len()
@@ -309,37 +368,21 @@ impl Tokens {
     /// assert_eq!(t.vocabulary().n_norms(), 3); // "trust", ",", "!"
     /// ```
     pub fn build(corpus: &Corpus, normalization: Normalization) -> Tokens {
-        // Documents are tokenised in parallel in batches, and each batch's local vocabularies
-        // are merged (in document order) and dropped before the next: the per-document type
-        // lists never all live at once.
         let mut vocab = Vocabulary::new(normalization);
         let mut docs: Vec<DocTokens> = Vec::with_capacity(corpus.len());
-        let batch = (rayon::current_num_threads() * 16).max(1);
-        let n = corpus.len();
-        let mut lo = 0;
-        while lo < n {
-            let hi = (lo + batch).min(n);
-            let local: Vec<(DocTokens, Vec<&str>)> = (lo..hi)
-                .into_par_iter()
-                .map(|i| tokenize_document(&corpus.docs()[i], &corpus.units(i)))
-                .collect();
-            let maps: Vec<Vec<u32>> = local
-                .iter()
-                .map(|(_, types)| types.iter().map(|t| vocab.intern(t)).collect())
-                .collect();
-            let mapped: Vec<DocTokens> = local
-                .into_par_iter()
-                .zip(maps.into_par_iter())
-                .map(|((mut dt, _), map)| {
+        in_batches(
+            corpus.len(),
+            |i| tokenize_document(&corpus.docs()[i], &corpus.units(i)),
+            |batch| {
+                for (mut dt, types) in batch {
+                    let map: Vec<u32> = types.iter().map(|t| vocab.intern(t)).collect();
                     for id in dt.ids.iter_mut() {
                         *id = map[*id as usize];
                     }
-                    dt
-                })
-                .collect();
-            docs.extend(mapped);
-            lo = hi;
-        }
+                    docs.push(dt);
+                }
+            },
+        );
         Tokens { vocab, docs }
     }
 
@@ -396,6 +439,170 @@ impl Tokens {
                     .count() as u64
             })
             .collect()
+    }
+}
+
+/// Runs `local(i)` for documents `0..n` in parallel batches and hands each batch's results,
+/// in document order, to `merge`, which runs (on one thread) while the next batch is computed:
+/// the serial merging of vocabularies overlaps the parallel tokenising, and only two batches'
+/// local results live at once.
+fn in_batches<L: Send>(
+    n: usize,
+    local: impl Fn(usize) -> L + Sync,
+    mut merge: impl FnMut(Vec<L>) + Send,
+) {
+    let batch = (rayon::current_num_threads() * 16).max(1);
+    let mut pending: Option<Vec<L>> = None;
+    let mut lo = 0;
+    while lo < n {
+        let hi = (lo + batch).min(n);
+        let (next, ()) = rayon::join(
+            || (lo..hi).into_par_iter().map(&local).collect::<Vec<L>>(),
+            || {
+                if let Some(p) = pending.take() {
+                    merge(p);
+                }
+            },
+        );
+        pending = Some(next);
+        lo = hi;
+    }
+    if let Some(p) = pending {
+        merge(p);
+    }
+}
+
+/// (form id, count) pairs of one unit.
+type UnitCounts = Vec<(u32, u32)>;
+
+/// The distinct normalised forms of each unit with their counts, counted without keeping the
+/// tokens: what document- and turn-level counting (co-occurrence, frequencies) needs, in a few
+/// bytes per distinct form of a unit instead of [`Tokens`]' four bytes per token.  The tokens
+/// are exactly those of [`Tokens::build`] (same segmentation, same units, same speaker
+/// restriction) and so is the vocabulary (types interned in the same order, so the same ids).
+///
+/// ```
+/// use qualcore::corpus::Corpus;
+/// use qualcore::tokens::TermCounts;
+/// let c = Corpus::new(vec![("a".into(), "Trust, trust!".into(), vec![])]).unwrap();
+/// let t = TermCounts::build(&c, Default::default(), true);
+/// let v = t.vocabulary();
+/// let unit: Vec<(&str, u32)> = t.units()[0].iter().map(|&(m, k)| (v.norm_str(m), k)).collect();
+/// assert_eq!(unit, [("trust", 2), (",", 1), ("!", 1)]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct TermCounts {
+    vocab: Vocabulary,
+    per_document: bool,
+    /// Per unit, in corpus order: (norm id, count), sorted by norm id.
+    units: Vec<Vec<(u32, u32)>>,
+}
+
+impl TermCounts {
+    /// Counts the forms of every document (`per_document`: one unit per document) or of every
+    /// active unit (turns and the text outside them, as [`DocTokens::units`]), in parallel.
+    pub fn build(corpus: &Corpus, normalization: Normalization, per_document: bool) -> TermCounts {
+        let mut vocab = Vocabulary::new(normalization);
+        // per document: its units' (local type, count) lists, and its local types' norms
+        let mut local: Vec<(Vec<UnitCounts>, Vec<u32>)> = Vec::with_capacity(corpus.len());
+        in_batches(
+            corpus.len(),
+            |i| {
+                let (doc, units) = (&corpus.docs()[i], corpus.units(i));
+                if per_document {
+                    // one unit: the counts are all there is to keep
+                    let (counts, types) = count_document(doc, &units);
+                    let g = counts.into_iter().enumerate().map(|(t, c)| (t as u32, c));
+                    return (vec![g.collect()], types);
+                }
+                let (dt, types) = tokenize_document(doc, &units);
+                let mut count = vec![0u32; types.len()];
+                let mut seen: Vec<u32> = Vec::new();
+                let mut groups = Vec::new();
+                let mut emit = |ids: &[u32], groups: &mut Vec<Vec<(u32, u32)>>| {
+                    for &t in ids {
+                        if count[t as usize] == 0 {
+                            seen.push(t);
+                        }
+                        count[t as usize] += 1;
+                    }
+                    groups.push(
+                        seen.drain(..)
+                            .map(|t| (t, std::mem::take(&mut count[t as usize])))
+                            .collect(),
+                    );
+                };
+                for u in &dt.units {
+                    emit(&dt.ids[u.first as usize..u.end as usize], &mut groups);
+                }
+                (groups, types)
+            },
+            |batch| {
+                for (groups, types) in batch {
+                    let norms = types
+                        .iter()
+                        .map(|t| {
+                            let id = vocab.intern(t);
+                            vocab.norm_of(id)
+                        })
+                        .collect();
+                    local.push((groups, norms));
+                }
+            },
+        );
+        let units = local
+            .into_par_iter()
+            .flat_map_iter(|(groups, norms)| {
+                groups.into_iter().map(move |g| {
+                    let mut g: Vec<(u32, u32)> =
+                        g.into_iter().map(|(t, c)| (norms[t as usize], c)).collect();
+                    g.sort_unstable();
+                    // types of one norm ("Trust", "trust") are one form
+                    g.dedup_by(|next, kept| {
+                        if next.0 == kept.0 {
+                            kept.1 += next.1;
+                            true
+                        } else {
+                            false
+                        }
+                    });
+                    g
+                })
+            })
+            .collect();
+        TermCounts {
+            vocab,
+            per_document,
+            units,
+        }
+    }
+
+    /// The vocabulary (the same as [`Tokens::build`]'s).
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    /// True when each unit is a whole document.
+    pub fn per_document(&self) -> bool {
+        self.per_document
+    }
+
+    /// Per unit, in corpus order: (norm id, count) sorted by norm id.
+    pub fn units(&self) -> &[Vec<(u32, u32)>] {
+        &self.units
+    }
+
+    /// Number of tokens of each normalised form over the corpus, indexed by norm id (equal to
+    /// [`Tokens::norm_counts`] by form).
+    pub fn norm_counts(&self) -> Vec<u64> {
+        let n = self.vocab.n_norms();
+        let mut out = vec![0u64; n];
+        for u in &self.units {
+            for &(m, c) in u {
+                out[m as usize] += u64::from(c);
+            }
+        }
+        out
     }
 }
 
@@ -475,5 +682,100 @@ mod tests {
         let one = pool.install(|| Tokens::build(&c, Normalization::default()));
         assert_eq!(many.docs(), one.docs());
         assert_eq!(many.vocabulary().norms(), one.vocabulary().norms());
+    }
+
+    /// Per unit (document or active unit), the (norm, count) lists computed from token ids.
+    fn counts_from_tokens(t: &Tokens, per_document: bool) -> Vec<Vec<(u32, u32)>> {
+        let v = t.vocabulary();
+        let mut out = Vec::new();
+        for d in t.docs() {
+            let ranges: Vec<(u32, u32)> = if per_document {
+                vec![(0, d.ids.len() as u32)]
+            } else {
+                d.units.iter().map(|u| (u.first, u.end)).collect()
+            };
+            for (a, b) in ranges {
+                let mut m: std::collections::BTreeMap<u32, u32> = Default::default();
+                for &id in &d.ids[a as usize..b as usize] {
+                    *m.entry(v.norm_of(id)).or_default() += 1;
+                }
+                out.push(m.into_iter().collect());
+            }
+        }
+        out
+    }
+
+    /// Many documents (several batches, so merging overlaps tokenising), case variants, turns
+    /// and text outside them.
+    fn big_corpus() -> Corpus {
+        let p = LabelParser::new(DEFAULT_LABEL_PATTERN).unwrap();
+        let words = [
+            "Trust",
+            "trust",
+            "TRUST",
+            "power",
+            "évidence",
+            "base",
+            "it's",
+            "3.5",
+        ];
+        let docs = (0..300usize)
+            .map(|i| {
+                let mut text = String::from("Preamble words\n");
+                for k in 0..(i % 7) {
+                    text.push_str(if k % 2 == 0 { "Dan: " } else { "Siân: " });
+                    for j in 0..(i * 3 + k) % 11 {
+                        text.push_str(words[(i + j * k) % words.len()]);
+                        text.push_str(if j % 3 == 0 { ", " } else { " " });
+                    }
+                    text.push('\n');
+                }
+                let turns = p.parse(&text);
+                (format!("d{i}"), text, turns)
+            })
+            .collect();
+        Corpus::new(docs).unwrap()
+    }
+
+    #[test]
+    fn term_counts_equal_the_counts_of_the_tokens() {
+        for c in [corpus(), big_corpus()] {
+            let restricted =
+                c.with_speakers(Some(&["Siân".to_string(), "Participant".to_string()]));
+            for c in [&c, &restricted] {
+                for lowercase in [true, false] {
+                    let norm = Normalization { lowercase };
+                    let t = Tokens::build(c, norm);
+                    for per_document in [true, false] {
+                        let tc = TermCounts::build(c, norm, per_document);
+                        assert_eq!(tc.per_document(), per_document);
+                        assert_eq!(tc.vocabulary().norms(), t.vocabulary().norms());
+                        assert_eq!(tc.units(), counts_from_tokens(&t, per_document));
+                        assert_eq!(tc.norm_counts(), t.norm_counts());
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(1)
+                            .build()
+                            .unwrap();
+                        let one = pool.install(|| TermCounts::build(c, norm, per_document));
+                        assert_eq!(one.units(), tc.units());
+                        assert_eq!(one.vocabulary().norms(), tc.vocabulary().norms());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tokens_are_the_same_on_one_thread_over_many_batches() {
+        let c = big_corpus();
+        let many = Tokens::build(&c, Normalization::default());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let one = pool.install(|| Tokens::build(&c, Normalization::default()));
+        assert_eq!(many.docs(), one.docs());
+        assert_eq!(many.vocabulary().norms(), one.vocabulary().norms());
+        assert!(many.docs().len() > 2 * 16 * rayon::current_num_threads());
     }
 }

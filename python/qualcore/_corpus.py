@@ -714,7 +714,9 @@ class Corpus:
 
     def tokens(self, lowercase: bool = True, threads: int | None = None) -> Tokens:
         """Tokenises the corpus (UAX #29 words, punctuation as its own kind), in Rust, in
-        parallel; see :class:`qualcore.Tokens`.
+        parallel; see :class:`qualcore.Tokens`.  The token ids are made on first use, and
+        document- or turn-level co-occurrence asked first (``fcm(context="document")``) counts
+        the forms of each unit without them (the same numbers, less memory).
 
         >>> import qualcore as qc
         >>> t = qc.Corpus.from_texts(["Trust, trust!"]).tokens()
@@ -723,7 +725,7 @@ class Corpus:
         """
         from ._tokens import Tokens
 
-        return Tokens(self, self._native.tokens(lowercase=lowercase, threads=threads_arg(threads)))
+        return Tokens(self, lowercase=lowercase, threads=threads_arg(threads))
 
     def sentences(self, threads: int | None = None) -> pd.DataFrame:
         """UAX #29 sentences inside each unit (turn or text outside turns): ``doc_id``,

@@ -9,7 +9,7 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Corpus", "CompiledPatterns", "Tokens", "tokenize", "default_label_pattern", "files_read", "table_headers",
+__all__ = ["Corpus", "CompiledPatterns", "Tokens", "TermCounts", "tokenize", "default_label_pattern", "files_read", "table_headers",
            "read_tables", "read_json_tables"]
 
 _I64 = npt.NDArray[np.int64]
@@ -88,6 +88,8 @@ class Corpus:
         """Speakers renamed by ``mapping``."""
     def tokens(self, lowercase: bool = True, threads: int | None = None) -> Tokens:
         """Tokenises the corpus."""
+    def term_counts(self, lowercase: bool, per_document: bool, threads: int | None = None) -> TermCounts:
+        """The forms of each document or active unit with their counts, without token ids."""
     def sentences(self, threads: int | None = None) -> dict[str, _I64]:
         """Sentence columns: doc, turn, start, end."""
     def kwic(
@@ -170,13 +172,14 @@ class Tokens:
     def fcm_units(
         self, feature_of_norm: npt.NDArray[np.int64], n: int, per_document: bool, boolean: bool,
         threads: int | None = None,
-    ) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
-        """Term co-occurrence within documents or turns from the token ids; CSR."""
+    ) -> tuple[_I64, _I64, _I64]:
+        """Term co-occurrence within documents or turns from the token ids; CSR of counts."""
     def fcm_window(
         self, feature_of_norm: npt.NDArray[np.int64], n: int, weights: list[float], ordered: bool,
-        per_document: bool, threads: int | None = None,
-    ) -> tuple[_I64, _I64, npt.NDArray[np.float64]]:
-        """Term co-occurrence within a window inside turns or documents from the token ids; CSR."""
+        per_document: bool, threads: int | None = None, symmetric: bool = False,
+    ) -> tuple[_I64, _I64, npt.NDArray[np.float64] | _I64]:
+        """Term co-occurrence within a window inside turns or documents from the token ids; CSR
+        (int64 values when all are whole numbers); ``symmetric``: M + M.T of the forward counts."""
     def flat(self, threads: int | None = None) -> dict[str, _I64]:
         """All tokens concatenated: norm (norm id per token), unit_offsets (n_units + 1),
         unit_doc, unit_turn (-1: outside every turn)."""
@@ -188,12 +191,32 @@ class Tokens:
         """Normalised forms by norm id."""
     def norm_is_word(self) -> npt.NDArray[np.bool_]:
         """True for norms that are words."""
+    def norm_ranks(self) -> npt.NDArray[np.uint32]:
+        """Rank of each norm in code-point order of the forms."""
     def norm_counts(self) -> npt.NDArray[np.uint64]:
         """Corpus frequency of each norm."""
     def doc_lengths(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
         """(tokens, word tokens) per document."""
     def ids(self, position: int) -> npt.NDArray[np.uint32]:
         """Type ids of the tokens of one document."""
+
+@final
+class TermCounts:
+    """The forms of each unit (document or turn) with their counts, held in Rust."""
+
+    def norms(self) -> list[str]:
+        """Normalised forms by norm id."""
+    def norm_is_word(self) -> npt.NDArray[np.bool_]:
+        """True for norms that are words."""
+    def norm_ranks(self) -> npt.NDArray[np.uint32]:
+        """Rank of each norm in code-point order of the forms."""
+    def norm_counts(self) -> npt.NDArray[np.uint64]:
+        """Corpus frequency of each norm."""
+    def fcm_units(
+        self, feature_of_norm: npt.NDArray[np.int64], n: int, per_document: bool, boolean: bool,
+        threads: int | None = None,
+    ) -> tuple[_I64, _I64, _I64]:
+        """Term co-occurrence within the units counted; CSR of counts."""
 
 def tokenize(text: str) -> tuple[_I64, _I64]:
     """(start, end) code-point offsets of the tokens of ``text``."""

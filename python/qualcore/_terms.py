@@ -601,8 +601,10 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
                 tri: bool, within: str | None, stop_words: Any, words_only: bool, max_features: int | None,
                 threads: int | None = None) -> Fcm:
     """fcm straight from the token ids in Rust: the features are chosen here from the norms'
-    counts (no per-token arrays), the pairs are counted natively, row by row in parallel."""
-    nat = tokens._native
+    counts (no per-token arrays), the pairs are counted natively, row by row in parallel.
+    Document and turn contexts on tokens not yet used come from each unit's form counts."""
+    threads = threads_arg(threads)
+    nat: Any = tokens._native if context == "window" else tokens._unit_counts(context == "document", threads)
     norms = np.array(nat.norms(), dtype=object)
     counts = np.asarray(nat.norm_counts(), dtype=np.int64)
     keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
@@ -611,9 +613,9 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
         keep &= ~np.asarray(stop, dtype=bool)
     feature = np.full(len(norms), -2, dtype=np.int64)  # -2: taken out of the stream
     cand = np.flatnonzero(keep & (counts > 0))
+    # sorted by code point (ranked in Rust: no fixed-width string array of every form)
+    cand = cand[np.argsort(np.asarray(nat.norm_ranks())[cand])]
     names = norms[cand]
-    order = np.argsort(names.astype(str), kind="stable") if len(cand) else np.zeros(0, dtype=np.int64)
-    cand, names = cand[order], names[order]
     margin = counts[cand]
     feature[cand] = np.arange(len(cand))
     if max_features is not None and len(names) > max_features:
@@ -626,18 +628,15 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
     dtype = np.float64 if count == "weighted" else np.int64
     if n == 0:
         return _fcm_of(None, names, margin, context, count, window, w, ordered, tri)
-    threads = threads_arg(threads)
     if context in ("document", "turn"):
         indptr, indices, data = nat.fcm_units(feature, n, context == "document", count == "boolean", threads)
     else:
         assert w is not None
-        # counted forwards ("b follows a"); the symmetric matrix is M + M.T, so that weighted
-        # sums are exactly symmetric (the same two numbers added)
+        # counted forwards ("b follows a"); the symmetric matrix is M + M.T (made in Rust), so
+        # that weighted sums are exactly symmetric (the same two numbers added)
         indptr, indices, data = nat.fcm_window(feature, n, [float(x) for x in w], True, within == "document",
-                                               threads)
+                                               threads, symmetric=not ordered)
     m = _csr_native(indptr, indices, data.astype(dtype, copy=False), n)
-    if context == "window" and not ordered:
-        m = _csr64(m + m.T)
     return _fcm_of(m, names, margin, context, count, window, w, ordered, tri)
 
 

@@ -34,11 +34,32 @@ class Tokens:
     {'trust': 2, 'i': 1}
     """
 
-    __slots__ = ("_corpus", "_native")
+    __slots__ = ("_built", "_corpus", "_lowercase", "_threads")
 
-    def __init__(self, corpus: Corpus, native: _native.Tokens) -> None:
+    def __init__(self, corpus: Corpus, native: _native.Tokens | None = None, *, lowercase: bool = True,
+                 threads: int | None = None) -> None:
+        # The token ids are made on first use (``_native``): document- and turn-level counts
+        # (``fcm(context="document"|"turn")``) asked of tokens not yet used count the forms of
+        # each unit in one pass instead, without the corpus's token ids (4 bytes a token).
         self._corpus = corpus
-        self._native = native
+        self._built = native
+        self._lowercase = lowercase
+        self._threads = threads
+
+    @property
+    def _native(self) -> _native.Tokens:
+        """The tokens in Rust, tokenised on first use."""
+        if self._built is None:
+            self._built = self._corpus._native.tokens(lowercase=self._lowercase, threads=self._threads)
+        return self._built
+
+    def _unit_counts(self, per_document: bool, threads: int | None) -> _native.Tokens | _native.TermCounts:
+        """What document- or turn-level counts are made from: the token ids once they exist,
+        otherwise each unit's forms with their counts (the same numbers, by form)."""
+        if self._built is not None:
+            return self._built
+        return self._corpus._native.term_counts(lowercase=self._lowercase, per_document=per_document,
+                                               threads=threads)
 
     @property
     def corpus(self) -> Corpus:

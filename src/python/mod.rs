@@ -17,7 +17,7 @@ use crate::kwic::{kwic, KwicOptions, Within};
 use crate::offsets::{bytes_to_chars, chars_to_bytes};
 use crate::pattern::{Patterns, ValueType};
 use crate::tokenize::{for_each_sentence, for_each_token, Normalization};
-use crate::tokens::{segment_document, tokenize_document, Tokens};
+use crate::tokens::{segment_document, tokenize_document, TermCounts, Tokens};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -123,68 +123,124 @@ fn run<T: Send>(
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
-/// Extracts a list of `str`, naming the row (and document id, when known) of any bad item.
+/// Extracts a list of `str` (or UTF-8 `bytes`), naming the row (and document id, when known)
+/// of any bad item.
+///
+/// Items are taken in batches of about 64 MB: under the GIL each `str` gives its UTF-8 (an
+/// ASCII `str` its own buffer; any other is encoded into a temporary `bytes`, so that no UTF-8
+/// copy is left cached on the caller's strings), then the batch is copied into Rust in
+/// parallel with the GIL released and the temporaries dropped.  `bytes` items are consumed:
+/// their list slots are emptied once copied, so the caller's bytes are freed as they go.
 fn extract_texts(
     texts: &Bound<'_, PyAny>,
     what: &str,
     ids: Option<&[String]>,
 ) -> PyResult<Vec<String>> {
+    const BATCH_BYTES: usize = 64 << 20;
+    let py = texts.py();
     let list = texts.cast::<PyList>().map_err(|_| {
         PyTypeError::new_err(format!(
             "{what}: expected a list of str, got {}",
             type_name(texts)
         ))
     })?;
-    let mut out = Vec::with_capacity(list.len());
-    for (i, item) in list.iter().enumerate() {
-        let at = match ids.and_then(|ids| ids.get(i)) {
-            Some(id) => format!("row {i} (document {id:?})"),
-            None => format!("row {i}"),
-        };
-        if let Ok(b) = item.cast::<PyBytes>() {
-            // UTF-8 bytes: one copy into Rust, no Python str in between; the list's slot is
-            // emptied once copied, so the caller's bytes are freed as the copies are made
-            // (bytes in the list are consumed).
-            match std::str::from_utf8(b.as_bytes()) {
-                Ok(t) => {
-                    out.push(t.to_string());
-                    drop(item);
-                    list.set_item(i, texts.py().None())?;
-                    continue;
+    let at = |i: usize| match ids.and_then(|ids| ids.get(i)) {
+        Some(id) => format!("row {i} (document {id:?})"),
+        None => format!("row {i}"),
+    };
+    let n = list.len();
+    let mut out: Vec<String> = Vec::with_capacity(n);
+    let mut i = 0;
+    while i < n {
+        // the objects whose buffers the batch reads, and whether each was a caller's bytes
+        let mut held: Vec<(Bound<'_, PyAny>, bool)> = Vec::new();
+        let mut size = 0usize;
+        while i < n && (held.is_empty() || size < BATCH_BYTES) {
+            let item = list.get_item(i)?;
+            if item.cast::<PyBytes>().is_ok() {
+                size += item
+                    .cast::<PyBytes>()
+                    .map(|b| b.as_bytes().len())
+                    .unwrap_or(0);
+                held.push((item, true));
+            } else {
+                let s = item.cast::<PyString>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "{what}: {} is not a str but {}",
+                        at(i),
+                        type_name(&item)
+                    ))
+                })?;
+                if s.call_method0(pyo3::intern!(py, "isascii"))?.is_truthy()? {
+                    size += s.len()?;
+                    held.push((item, false));
+                } else {
+                    match s.encode_utf8() {
+                        Ok(b) => {
+                            size += b.as_bytes().len();
+                            held.push((b.into_any(), false));
+                        }
+                        Err(_) => return Err(lone_surrogate(what, &at(i), s)),
+                    }
                 }
-                Err(e) => {
+            }
+            i += 1;
+        }
+        let first = i - held.len();
+        let mut slices: Vec<&[u8]> = Vec::with_capacity(held.len());
+        for (obj, _) in &held {
+            if let Ok(b) = obj.cast::<PyBytes>() {
+                slices.push(b.as_bytes());
+            } else {
+                // an ASCII str: its buffer is its UTF-8, taken without a copy
+                slices.push(obj.cast::<PyString>()?.to_str()?.as_bytes());
+            }
+        }
+        let copied: Vec<Result<String, usize>> = run(py, None, || {
+            use rayon::prelude::*;
+            slices
+                .par_iter()
+                .map(|b| match std::str::from_utf8(b) {
+                    Ok(t) => Ok(t.to_owned()),
+                    Err(e) => Err(e.valid_up_to()),
+                })
+                .collect()
+        })?;
+        for (k, r) in copied.into_iter().enumerate() {
+            match r {
+                Ok(t) => out.push(t),
+                Err(pos) => {
                     return Err(PyValueError::new_err(format!(
-                        "{what}: {at} is not valid UTF-8 at byte {}",
-                        e.valid_up_to()
+                        "{what}: {} is not valid UTF-8 at byte {pos}",
+                        at(first + k)
                     )))
                 }
             }
         }
-        let s = item.cast::<PyString>().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "{what}: {at} is not a str but {}",
-                type_name(&item)
-            ))
-        })?;
-        match s.to_str() {
-            Ok(t) => out.push(t.to_string()),
-            Err(_) => {
-                let py = texts.py();
-                let pos: PyResult<usize> = (|| {
-                    let m = py
-                        .import("re")?
-                        .call_method1("search", (r"[\ud800-\udfff]", s))?;
-                    m.call_method0("start")?.extract()
-                })();
-                let pos = pos.map_or_else(|_| String::from("?"), |p| p.to_string());
-                return Err(PyValueError::new_err(format!(
-                    "{what}: {at} is not valid Unicode: lone surrogate at index {pos} \
-                     (decode the source with errors='replace' or fix the text)"
-                )));
+        drop(slices);
+        for (k, (_, consumed)) in held.iter().enumerate() {
+            if *consumed {
+                list.set_item(first + k, py.None())?;
             }
         }
     }
     Ok(out)
+}
+
+/// The error for a `str` that cannot be UTF-8 (a lone surrogate), with the surrogate's index.
+fn lone_surrogate(what: &str, at: &str, s: &Bound<'_, PyString>) -> PyErr {
+    let py = s.py();
+    let pos: PyResult<usize> = (|| {
+        let m = py
+            .import("re")?
+            .call_method1("search", (r"[\ud800-\udfff]", s))?;
+        m.call_method0("start")?.extract()
+    })();
+    let pos = pos.map_or_else(|_| String::from("?"), |p| p.to_string());
+    PyValueError::new_err(format!(
+        "{what}: {at} is not valid Unicode: lone surrogate at index {pos} \
+         (decode the source with errors='replace' or fix the text)"
+    ))
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -469,6 +525,25 @@ impl PyCorpus {
         Ok(PyTokens {
             corpus: Arc::clone(&self.inner),
             tokens: Arc::new(tokens),
+        })
+    }
+
+    /// The forms of each document (`per_document`) or active unit with their counts, without
+    /// token ids; see `qualcore.Tokens.fcm`.
+    #[pyo3(signature = (lowercase, per_document, threads=None))]
+    fn term_counts(
+        &self,
+        py: Python<'_>,
+        lowercase: bool,
+        per_document: bool,
+        threads: Option<usize>,
+    ) -> PyResult<PyTermCounts> {
+        let inner = Arc::clone(&self.inner);
+        let terms = run(py, threads, move || {
+            TermCounts::build(&inner, Normalization { lowercase }, per_document)
+        })?;
+        Ok(PyTermCounts {
+            terms: Arc::new(terms),
         })
     }
 
@@ -1407,6 +1482,77 @@ impl PyCompiledPatterns {
     }
 }
 
+/// The forms of each unit (document or turn) with their counts, held in Rust; what
+/// `qualcore.Tokens` uses for document- and turn-level counts before its token ids exist.
+#[pyclass(module = "qualcore._native", name = "TermCounts", frozen)]
+pub struct PyTermCounts {
+    terms: Arc<TermCounts>,
+}
+
+#[pymethods]
+impl PyTermCounts {
+    /// Normalised forms, by norm id.
+    fn norms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        PyList::new(py, self.terms.vocabulary().norms().iter().map(|s| &**s))
+    }
+
+    /// True for each norm that is a word (not punctuation).
+    fn norm_is_word<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
+        norm_is_word(py, self.terms.vocabulary())
+    }
+
+    /// Rank of each norm in code-point order of the forms.
+    fn norm_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let terms = Arc::clone(&self.terms);
+        Ok(run(py, None, move || terms.vocabulary().norm_ranks())?.into_pyarray(py))
+    }
+
+    /// Corpus frequency of each norm.
+    fn norm_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u64>>> {
+        let terms = Arc::clone(&self.terms);
+        Ok(run(py, None, move || terms.norm_counts())?.into_pyarray(py))
+    }
+
+    /// Term co-occurrence within the units counted (documents or turns, `per_document` must
+    /// say which) as (indptr, indices, data); see `Tokens.fcm_units`.
+    #[pyo3(signature = (feature_of_norm, n, per_document, boolean, threads=None))]
+    fn fcm_units<'py>(
+        &self,
+        py: Python<'py>,
+        feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
+        n: usize,
+        per_document: bool,
+        boolean: bool,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        if per_document != self.terms.per_document() {
+            return Err(PyValueError::new_err(format!(
+                "per_document: these counts are per {}",
+                if self.terms.per_document() {
+                    "document"
+                } else {
+                    "turn"
+                }
+            )));
+        }
+        let map = feature_of_norm.as_slice()?.to_vec();
+        let terms = Arc::clone(&self.terms);
+        let m = run(py, threads, || {
+            crate::cooc::cooc_terms_units(&terms, &map, n, boolean)
+        })?
+        .py_err()?;
+        csr_tuple(py, m)
+    }
+}
+
+/// True for each norm of a vocabulary that is a word (not punctuation).
+fn norm_is_word<'py>(py: Python<'py>, v: &crate::tokens::Vocabulary) -> Bound<'py, PyArray1<bool>> {
+    (0..v.n_norms() as u32)
+        .map(|i| v.norm_kind(i) == crate::tokenize::TokenKind::Word)
+        .collect::<Vec<_>>()
+        .into_pyarray(py)
+}
+
 /// A tokenised corpus held in Rust (ids over a vocabulary).  Use `qualcore.Tokens`.
 #[pyclass(module = "qualcore._native", name = "Tokens", frozen)]
 pub struct PyTokens {
@@ -1541,7 +1687,9 @@ impl PyTokens {
 
     /// Term co-occurrence within `len(weights)` tokens inside turns (or documents); see
     /// `fcm_units` for `feature_of_norm`.
-    #[pyo3(signature = (feature_of_norm, n, weights, ordered, per_document, threads=None))]
+    /// `symmetric=True` (with `ordered=True`) returns M + Mᵀ of the forward counts M: exactly
+    /// symmetric weighted sums.
+    #[pyo3(signature = (feature_of_norm, n, weights, ordered, per_document, threads=None, symmetric=false))]
     #[allow(clippy::too_many_arguments)]
     fn fcm_window<'py>(
         &self,
@@ -1552,11 +1700,18 @@ impl PyTokens {
         ordered: bool,
         per_document: bool,
         threads: Option<usize>,
+        symmetric: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
+        if symmetric && !ordered {
+            return Err(PyValueError::new_err(
+                "symmetric: M + M.T is made from the forward counts (ordered=True)",
+            ));
+        }
         let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, threads, || {
             crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, ordered, per_document)
+                .map(|m| if symmetric { m.plus_transpose(n) } else { m })
         })?
         .py_err()?;
         csr_tuple(py, m)
@@ -1584,11 +1739,13 @@ impl PyTokens {
 
     /// True for each norm that is a word (not punctuation).
     fn norm_is_word<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
-        let v = self.tokens.vocabulary();
-        (0..v.n_norms() as u32)
-            .map(|i| v.norm_kind(i) == crate::tokenize::TokenKind::Word)
-            .collect::<Vec<_>>()
-            .into_pyarray(py)
+        norm_is_word(py, self.tokens.vocabulary())
+    }
+
+    /// Rank of each norm in code-point order of the forms.
+    fn norm_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        let tokens = Arc::clone(&self.tokens);
+        Ok(run(py, None, move || tokens.vocabulary().norm_ranks())?.into_pyarray(py))
     }
 
     /// Corpus frequency of each norm.
@@ -1658,26 +1815,41 @@ fn files_read() -> usize {
 }
 
 /// (indptr, indices, data) for Python; counts (whole numbers) come as int64 data.
-fn csr_tuple(py: Python<'_>, m: crate::cooc::Csr) -> PyResult<Bound<'_, PyTuple>> {
-    let integer = m.data.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
-    let data = if integer {
-        m.data
-            .into_iter()
-            .map(|v| v as i64)
-            .collect::<Vec<i64>>()
-            .into_pyarray(py)
-            .into_any()
-    } else {
-        m.data.into_pyarray(py).into_any()
-    };
+fn csr_tuple<T: CsrData>(py: Python<'_>, m: crate::cooc::Csr<T>) -> PyResult<Bound<'_, PyTuple>> {
     PyTuple::new(
         py,
         [
             m.indptr.into_pyarray(py).into_any(),
             m.indices.into_pyarray(py).into_any(),
-            data,
+            T::into_array(py, m.data),
         ],
     )
+}
+
+/// The values of a matrix as a numpy array: counts as int64; weighted sums as float64, or as
+/// int64 when every one is a whole number (unit weights).
+trait CsrData: Sized {
+    fn into_array(py: Python<'_>, data: Vec<Self>) -> Bound<'_, PyAny>;
+}
+
+impl CsrData for i64 {
+    fn into_array(py: Python<'_>, data: Vec<Self>) -> Bound<'_, PyAny> {
+        data.into_pyarray(py).into_any()
+    }
+}
+
+impl CsrData for f64 {
+    fn into_array(py: Python<'_>, data: Vec<Self>) -> Bound<'_, PyAny> {
+        if data.iter().all(|v| v.fract() == 0.0 && v.abs() < 9.0e15) {
+            data.into_iter()
+                .map(|v| v as i64)
+                .collect::<Vec<i64>>()
+                .into_pyarray(py)
+                .into_any()
+        } else {
+            data.into_pyarray(py).into_any()
+        }
+    }
 }
 
 /// The native module `qualcore._native`.
@@ -1837,6 +2009,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = MODULE_PID.set(std::process::id());
     m.add_class::<PyCorpus>()?;
     m.add_class::<PyTokens>()?;
+    m.add_class::<PyTermCounts>()?;
     m.add_class::<PyCompiledPatterns>()?;
     m.add_function(wrap_pyfunction!(tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(default_label_pattern, m)?)?;

@@ -724,8 +724,16 @@ fn window_rows_stream(stream: &[i32], n: usize, weights: &[f64], ordered: bool) 
     let (offs, pos) = postings(stream, n);
     let w = weights.len();
     let len = stream.len();
+    // The occurrences of a term are far apart in the stream: each visit is a cache miss.  The
+    // stream is read 8 occurrences ahead (a load the processor issues without waiting for
+    // it), so the misses overlap instead of coming one after another.
+    const AHEAD: usize = 8;
     Ok(rows_parallel(n, |a, acc, touched| {
-        for &i in &pos[offs[a]..offs[a + 1]] {
+        let occ = &pos[offs[a]..offs[a + 1]];
+        for (k, &i) in occ.iter().enumerate() {
+            if let Some(&p) = occ.get(k + AHEAD) {
+                std::hint::black_box(stream[p as usize]);
+            }
             let i = i as usize;
             for d in 1..=w {
                 let j = i + d;

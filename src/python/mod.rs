@@ -1493,7 +1493,7 @@ pub struct PyTermCounts {
 impl PyTermCounts {
     /// Normalised forms, by norm id.
     fn norms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.terms.vocabulary().norms().iter().map(|s| &**s))
+        PyList::new(py, self.terms.vocabulary().norms())
     }
 
     /// True for each norm that is a word (not punctuation).
@@ -1710,8 +1710,14 @@ impl PyTokens {
         let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, threads, || {
-            crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, ordered, per_document)
-                .map(|m| if symmetric { m.plus_transpose(n) } else { m })
+            if symmetric && weights.iter().all(|w| w.fract() == 0.0) {
+                // whole-number weights add up exactly in any order: each row counts both
+                // directions itself, no transpose needed
+                crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, false, per_document)
+            } else {
+                crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, ordered, per_document)
+                    .map(|m| if symmetric { m.plus_transpose(n) } else { m })
+            }
         })?
         .py_err()?;
         csr_tuple(py, m)
@@ -1734,7 +1740,7 @@ impl PyTokens {
 
     /// Normalised forms, by norm id (ids in order of first occurrence).
     fn norms<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, self.tokens.vocabulary().norms().iter().map(|s| &**s))
+        PyList::new(py, self.tokens.vocabulary().norms())
     }
 
     /// True for each norm that is a word (not punctuation).

@@ -1,0 +1,104 @@
+"""Document- and turn-level counts without token ids (``TermCounts``), and texts taken from
+Python without copies left behind.
+
+``Corpus.tokens()`` makes its token ids on first use; ``fcm(context="document"|"turn")`` asked
+of tokens not yet used counts each unit's forms in one pass instead.  Both ways must give the
+same matrix, whatever the options.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import qualcore as qc
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+WORD = st.sampled_from(["Trust", "trust", "TRUST", "power", "évidence", "the", "it's", "3.5", ",", "?", "—"])
+SPEAKER = st.sampled_from(["Int", "A1", "Siân"])
+
+
+def corpus_of(docs: list[tuple[str, list[tuple[str, list[str]]]]]) -> qc.Corpus:
+    """Documents of a preamble (text outside turns) and ``Speaker: words`` turns."""
+    texts = []
+    for pre, turns in docs:
+        lines = [pre] + [f"{s}: {' '.join(ws)}" for s, ws in turns]
+        texts.append("\n".join(lines))
+    return qc.Corpus.from_texts(texts, doc_ids=[f"d{i}" for i in range(len(texts))], speaker_labels=True)
+
+
+DOCS = st.lists(st.tuples(st.sampled_from(["", "Notes", "Preamble: trust"]),
+                          st.lists(st.tuples(SPEAKER, st.lists(WORD, max_size=8)), max_size=4)),
+                min_size=1, max_size=5)
+
+
+@FAST
+@given(docs=DOCS, context=st.sampled_from(["document", "turn"]), count=st.sampled_from(["frequency", "boolean"]),
+       lowercase=st.booleans(), words_only=st.booleans(), max_features=st.sampled_from([None, 1, 3]),
+       stop=st.sampled_from([None, ["the"]]), restrict=st.booleans())
+def test_counts_without_token_ids_equal_counts_from_them(docs, context, count, lowercase, words_only,
+                                                         max_features, stop, restrict):
+    c = corpus_of(docs)
+    if restrict and "A1" in c.speakers:
+        c = c.filter(speakers=["A1"])
+    kw = dict(count=count, words_only=words_only, max_features=max_features, stop_words=stop)
+    fresh = c.tokens(lowercase=lowercase)
+    lazy = fresh.fcm(context, **kw)
+    assert fresh._built is None  # no token ids were made
+    built = c.tokens(lowercase=lowercase)
+    built._native  # the token ids, made now
+    eager = built.fcm(context, **kw)
+    assert lazy.get_feature_names_out().tolist() == eager.get_feature_names_out().tolist()
+    assert (lazy.matrix != eager.matrix).nnz == 0
+    assert lazy.matrix.dtype == eager.matrix.dtype == np.int64
+    assert lazy.margin.tolist() == eager.margin.tolist()
+
+
+def test_lazy_tokens_are_made_once_and_only_when_needed():
+    c = qc.Corpus.from_texts(["Trust, trust! The evidence.", "Power and trust."])
+    t = c.tokens()
+    assert t._built is None
+    t.fcm("document")
+    assert t._built is None
+    assert t.counts()["trust"] == 3  # needs the ids
+    first = t._built
+    assert first is not None
+    t.fcm("window", window=2)
+    assert t._built is first
+    # with the ids made, document counts come from them (the same numbers)
+    assert t.fcm("document").to_frame().loc["trust", "power"] == 1
+
+
+def test_the_document_matrix_of_the_brief_example():
+    # two documents; boolean: documents holding both; diagonal: documents with the term twice
+    c = qc.Corpus.from_texts(["trust power trust", "trust evidence"])
+    f = c.tokens().fcm("document", count="boolean").to_frame()
+    assert f.loc["trust", "power"] == 1 and f.loc["trust", "evidence"] == 1
+    assert f.loc["power", "evidence"] == 0
+    assert f.loc["trust", "trust"] == 1 and f.loc["power", "power"] == 0
+    g = c.tokens().fcm("document", count="frequency").to_frame()
+    assert g.loc["trust", "power"] == 2 and g.loc["trust", "trust"] == 1  # C(2, 2) in the first
+
+
+def test_texts_leave_no_utf8_copy_on_the_callers_strings():
+    s = "Siân said: trust the évidence. " * 2000  # not ASCII: CPython would cache its UTF-8
+    before = sys.getsizeof(s)
+    c = qc.Corpus.from_texts([s, "plain ascii"])
+    assert sys.getsizeof(s) == before
+    assert c.texts[0] == s
+
+
+def test_texts_over_several_batches_keep_their_order_and_errors_name_the_row():
+    big = "a" * (40 << 20)  # two of these exceed one 64 MB batch
+    texts = [big, "Siân " * 3, big + "b", "z".encode(), "李"]
+    c = qc.Corpus.from_texts(texts, doc_ids=["a", "b", "c", "d", "e"])
+    assert [len(t) for t in c.texts] == [len(big), 15, len(big) + 1, 1, 1]
+    assert c.texts[3] == "z" and c.texts[4] == "李"
+    with pytest.raises(ValueError, match=r'row 2 \(document "c"\) is not valid Unicode: lone surrogate at index 1'):
+        qc.Corpus.from_texts([big, big, "a\ud800"], doc_ids=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r'row 2 \(document "c"\) is not valid UTF-8 at byte 1'):
+        qc.Corpus.from_texts([big, big, b"a\xff"], doc_ids=["a", "b", "c"])

@@ -6,8 +6,11 @@
 //!
 //! The general path is the `unicode-segmentation` crate's word-bound iterator.  Runs of ASCII
 //! text between safe break points go through a hand-written scanner of the same rules
-//! (WB5–WB13b restricted to ASCII), which is several times faster; the two are proven equal by
-//! the Unicode WordBreakTest cases and by property tests (see the tests below).
+//! (WB5–WB13b restricted to ASCII), 64 bytes at a time (class bit masks computed eight bytes
+//! per `u64`), which is about ten times faster; stretches whose only non-ASCII characters are
+//! the typographic marks ‘ ’ “ ” — (word processors' quotes and dashes) go through the same
+//! rules byte by byte.  Each is proven equal to the general path by the Unicode WordBreakTest
+//! cases and by property tests (see the tests below).
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -70,7 +73,11 @@ pub fn for_each_token(text: &str, mut f: impl FnMut(usize, usize)) {
                 let back = split_before(b, pos, non_ascii);
                 ascii_tokens(&b[pos..back], pos, &mut f);
                 let fwd = split_after(b, non_ascii + 1);
-                general_tokens(&text[back..fwd], back, &mut f);
+                if only_typographic(&b[back..fwd]) {
+                    typographic_tokens(&b[back..fwd], back, &mut f);
+                } else {
+                    general_tokens(&text[back..fwd], back, &mut f);
+                }
                 pos = fwd;
             }
         }
@@ -351,6 +358,81 @@ const fn ascii_classes() -> [u8; 128] {
 }
 
 static CLASS: [u8; 128] = ascii_classes();
+
+/// True when every non-ASCII character of `b` is a typographic mark ([`typographic`]: ‘ ’ “ ”
+/// —) followed by ASCII or the end: the marks transcripts from word processors are full of.
+fn only_typographic(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] < 0x80 {
+            i += 1;
+        } else if typographic(b, i).is_some() {
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Tokens of a slice of ASCII and typographic marks ([`only_typographic`]) that starts and ends
+/// at word boundaries: [`ascii_tokens_scalar`] with ‘ ’ as MidNumLet (they join letters to
+/// letters and digits to digits, as '.') and “ ” — as other punctuation (a token each).
+fn typographic_tokens(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) {
+    let n = b.len();
+    let class = |i: usize| -> (u8, usize) {
+        if b[i] < 0x80 {
+            (CLASS[b[i] as usize], 1)
+        } else {
+            (typographic(b, i).unwrap_or(OTHER), 3)
+        }
+    };
+    let mut i = 0;
+    while i < n {
+        let (c, len) = class(i);
+        match c {
+            SPACE => i += 1,
+            ALNUM_L | ALNUM_D | EXT => {
+                let start = i;
+                let mut last = c;
+                i += 1;
+                while i < n {
+                    let (d, dl) = class(i);
+                    match d {
+                        ALNUM_L | ALNUM_D | EXT => {
+                            last = d;
+                            i += 1;
+                        }
+                        MID_LETTER | MID_NUMLET | MID_NUM if i + dl < n => {
+                            let (next, _) = class(i + dl);
+                            let joins = match d {
+                                MID_LETTER => last == ALNUM_L && next == ALNUM_L,
+                                MID_NUMLET => {
+                                    (last == ALNUM_L && next == ALNUM_L)
+                                        || (last == ALNUM_D && next == ALNUM_D)
+                                }
+                                _ => last == ALNUM_D && next == ALNUM_D,
+                            };
+                            if joins {
+                                // `next` is a letter or digit: one byte
+                                last = next;
+                                i += dl + 1;
+                            } else {
+                                break;
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                f(base + start, base + i);
+            }
+            _ => {
+                f(base + i, base + i + len);
+                i += len;
+            }
+        }
+    }
+}
 
 /// Tokens of an all-ASCII slice that starts and ends at word boundaries: 64 bytes at a time
 /// (`ascii_tokens_swar`) unless the slice is short.
@@ -738,6 +820,41 @@ mod tests {
         let mut v = Vec::new();
         for_each_token_reference(text, |s, e| v.push((s, e)));
         v
+    }
+
+    #[test]
+    fn typographic_marks_as_the_unicode_rules_have_them() {
+        let words = |t: &str| -> Vec<String> {
+            fast(t)
+                .into_iter()
+                .map(|(s, e)| t[s..e].to_string())
+                .collect()
+        };
+        assert_eq!(words("don’t"), ["don’t"]); // ’ joins letters (MidNumLet)
+        assert_eq!(words("dogs’ tails"), ["dogs", "’", "tails"]);
+        assert_eq!(
+            words("“Yes,” she said—then"),
+            ["“", "Yes", ",", "”", "she", "said", "—", "then"]
+        );
+        assert_eq!(
+            words("1’000 a’1 ‘tis"),
+            ["1’000", "a", "’", "1", "‘", "tis"]
+        );
+        for t in [
+            "don’t",
+            "dogs’ tails",
+            "“Yes,” she said—then",
+            "1’000 a’1 ‘tis",
+            "a’’b",
+            "x’“y",
+            "’",
+            "“”",
+            "A1: I don’t “trust” it—no.\r\n",
+            "e.g.’s",
+            "3.5’7",
+        ] {
+            assert_eq!(fast(t), reference(t), "{t:?}");
+        }
     }
 
     #[test]

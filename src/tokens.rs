@@ -103,6 +103,9 @@ pub fn count_document<'a>(doc: &'a Document, units: &[Unit]) -> (Vec<u32>, Vec<&
 /// which costs one multiply to hash and one integer compare; longer ones by their text.
 struct LocalTypes<'a> {
     text: &'a str,
+    /// Ids of one-byte tokens (punctuation, "a", "I": a sixth of English tokens) by their
+    /// byte, without hashing (`u32::MAX`: not seen yet).
+    byte: [u32; 128],
     short: FxHashMap<u64, u32>,
     long: FxHashMap<&'a str, u32>,
     types: Vec<&'a str>,
@@ -115,6 +118,7 @@ impl<'a> LocalTypes<'a> {
         let guess = (text.len() / 40).clamp(16, 1 << 16);
         LocalTypes {
             text,
+            byte: [u32::MAX; 128],
             short: FxHashMap::with_capacity_and_hasher(guess, Default::default()),
             long: FxHashMap::with_capacity_and_hasher(guess / 4, Default::default()),
             types: Vec::with_capacity(guess),
@@ -126,7 +130,15 @@ impl<'a> LocalTypes<'a> {
     fn id(&mut self, s: usize, e: usize) -> u32 {
         let (text, types) = (self.text, &mut self.types);
         let next = types.len() as u32;
-        if e - s <= SHORT {
+        let first = text.as_bytes()[s];
+        if e - s == 1 && first < 0x80 {
+            let slot = &mut self.byte[first as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+                types.push(&text[s..e]);
+            }
+            *slot
+        } else if e - s <= SHORT {
             *self
                 .short
                 .entry(pack_short(text.as_bytes(), s, e - s))

@@ -8,11 +8,20 @@ fn main() {
         .unwrap()
         .map(|e| {
             let p = e.unwrap().path();
-            (p.to_str().unwrap().to_string(), p.file_stem().unwrap().to_string_lossy().to_string())
+            (
+                p.to_str().unwrap().to_string(),
+                p.file_stem().unwrap().to_string_lossy().to_string(),
+            )
         })
         .collect();
     files.sort();
-    let keys = ["meeting_transcripts", "transcript", "transcripts", "turns", "utterances"];
+    let keys = [
+        "meeting_transcripts",
+        "transcript",
+        "transcripts",
+        "turns",
+        "utterances",
+    ];
     let spec = JsonSpec {
         records: None,
         record_keys: keys.iter().map(|s| s.to_string()).collect(),
@@ -26,9 +35,19 @@ fn main() {
             ("time".into(), vec!["time".into()]),
         ],
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     pool.install(|| {
         for _ in 0..std::env::args().nth(2).map_or(3, |s| s.parse().unwrap()) {
+            if std::env::var("ONLY").is_ok() {
+                let t = Instant::now();
+                let r = read_json_tables(&files, &spec, MissingText::Drop, "\n\n");
+                println!("read_json_tables {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+                drop(r);
+                continue;
+            }
             let t = Instant::now();
             let mut n = 0;
             for (p, _) in &files {

@@ -26,6 +26,11 @@ class Tokens:
     labels are not tokens); offsets are Python string indices.  Strings are built only when a
     frame is asked for, and then as categoricals (one string per distinct form).
 
+    The ids (4 bytes a token) are made on first use.  Document- or turn-level co-occurrence
+    (``fcm("document")``, ``fcm("turn")``) asked of tokens not used yet counts each unit's
+    forms in one pass without them: the same numbers, in a few bytes per distinct form of a
+    unit.
+
     >>> import qualcore as qc
     >>> t = qc.Corpus.from_texts(["I trust it. Trust!"], doc_ids=["A1"]).tokens()
     >>> t.n_tokens.tolist(), t.n_words.tolist()

@@ -632,6 +632,80 @@ pub fn cooc_terms_units(
     Ok(pairs_in_units(&per_unit, n, boolean))
 }
 
+/// Units × features counts (CSR, columns ascending) from each unit's (norm, count) list:
+/// column `feature_of_norm[norm]` (negative: not counted).  A document-term matrix without the
+/// token stream.
+///
+/// ```
+/// use qualcore::cooc::unit_feature_matrix;
+/// // two units; norms 0, 1, 2 map to features 1, none, 0
+/// let m = unit_feature_matrix(&[vec![(0, 2), (1, 5)], vec![(2, 1), (0, 1)]], &[1, -1, 0], 2).unwrap();
+/// assert_eq!((m.indptr, m.indices, m.data), (vec![0, 1, 3], vec![1, 0, 1], vec![2, 1, 1]));
+/// ```
+pub fn unit_feature_matrix(
+    units: &[Vec<(u32, u32)>],
+    feature_of_norm: &[i64],
+    n: usize,
+) -> Result<Csr<i64>> {
+    check_n(n)?;
+    if let Some(bad) = feature_of_norm.iter().find(|&&f| f >= n as i64) {
+        return Err(Error::invalid_argument(
+            "feature_of_norm",
+            format!("{bad} is not below {n} features"),
+        ));
+    }
+    if let Some(&(m, _)) = units
+        .iter()
+        .flatten()
+        .find(|&&(m, _)| m as usize >= feature_of_norm.len())
+    {
+        return Err(Error::invalid_argument(
+            "feature_of_norm",
+            format!("{} entries, but norm {m} is counted", feature_of_norm.len()),
+        ));
+    }
+    let rows: Vec<Vec<(u32, u32)>> = units
+        .par_iter()
+        .map(|u| {
+            let mut row: Vec<(u32, u32)> = u
+                .iter()
+                .filter_map(|&(m, c)| {
+                    let f = feature_of_norm[m as usize];
+                    (f >= 0).then_some((f as u32, c))
+                })
+                .collect();
+            row.sort_unstable();
+            // distinct norms of a unit may share a feature only if the caller maps them so
+            row.dedup_by(|next, kept| {
+                if next.0 == kept.0 {
+                    kept.1 += next.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            row
+        })
+        .collect();
+    let mut indptr = Vec::with_capacity(rows.len() + 1);
+    indptr.push(0i64);
+    let total: usize = rows.iter().map(Vec::len).sum();
+    let mut indices = Vec::with_capacity(total);
+    let mut data = Vec::with_capacity(total);
+    for r in rows {
+        for (f, c) in r {
+            indices.push(i64::from(f));
+            data.push(i64::from(c));
+        }
+        indptr.push(indices.len() as i64);
+    }
+    Ok(Csr {
+        indptr,
+        indices,
+        data,
+    })
+}
+
 /// Co-occurrence within a window inside the turns (or documents, `per_document`) of a
 /// tokenised corpus, straight from its token ids.  See [`cooc_window`].
 pub fn cooc_tokens_window(

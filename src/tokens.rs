@@ -482,6 +482,35 @@ impl Tokens {
             )
     }
 
+    /// Each document's normalised forms with their counts (the per-document counts of a
+    /// [`TermCounts`], forms in order of first occurrence), from the token ids.
+    pub fn doc_counts(&self) -> Vec<Vec<(u32, u32)>> {
+        let n = self.vocab.n_norms();
+        self.docs
+            .par_iter()
+            .map_init(
+                || vec![0u32; n],
+                |slot, d| {
+                    let mut out: Vec<(u32, u32)> = Vec::new();
+                    for &id in &d.ids {
+                        let m = self.vocab.norm_of(id);
+                        match slot[m as usize] {
+                            0 => {
+                                out.push((m, 1));
+                                slot[m as usize] = out.len() as u32;
+                            }
+                            k => out[k as usize - 1].1 += 1,
+                        }
+                    }
+                    for &(m, _) in &out {
+                        slot[m as usize] = 0;
+                    }
+                    out
+                },
+            )
+            .collect()
+    }
+
     /// Number of word tokens (not punctuation) in each document.
     pub fn n_words(&self) -> Vec<u64> {
         self.docs
@@ -815,6 +844,9 @@ mod tests {
                     for per_document in [true, false] {
                         let tc = TermCounts::build(c, norm, per_document);
                         assert_eq!(tc.per_document(), per_document);
+                        if per_document {
+                            assert_eq!(tc.units(), t.doc_counts());
+                        }
                         assert!(tc.vocabulary().norms().eq(t.vocabulary().norms()));
                         let mut units = tc.units().to_vec();
                         for u in units.iter_mut() {

@@ -9,8 +9,10 @@ same matrix, whatever the options.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,3 +104,52 @@ def test_texts_over_several_batches_keep_their_order_and_errors_name_the_row():
         qc.Corpus.from_texts([big, big, "a\ud800"], doc_ids=["a", "b", "c"])
     with pytest.raises(ValueError, match=r'row 2 \(document "c"\) is not valid UTF-8 at byte 1'):
         qc.Corpus.from_texts([big, big, b"a\xff"], doc_ids=["a", "b", "c"])
+
+
+@FAST
+@given(docs=DOCS, lowercase=st.booleans(), words_only=st.booleans(), stop=st.sampled_from([None, ["the"], "english"]),
+       min_df=st.sampled_from([1, 2, 0.5]), max_df=st.sampled_from([1.0, 0.8, 3]),
+       max_features=st.sampled_from([None, 1, 4]), by=st.sampled_from(["document", "group"]),
+       built=st.booleans(), restrict=st.booleans())
+def test_dfm_by_document_without_the_token_stream_equals_the_general_path(docs, lowercase, words_only, stop, min_df,
+                                                                         max_df, max_features, by, built, restrict):
+    from qualcore import _terms
+
+    c = corpus_of(docs).with_attributes(
+        pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(docs))],
+                      "group": [["A", "B", None][i % 3] for i in range(len(docs))]}), on="doc_id")
+    if restrict and "A1" in c.speakers:
+        c = c.filter(speakers=["A1"])
+    kw = dict(by=by, min_df=min_df, max_df=max_df, max_features=max_features, stop_words=stop,
+              words_only=words_only)
+
+    def make() -> Any:
+        t = c.tokens(lowercase=lowercase)
+        if built:
+            t._native
+        try:
+            return t.dfm(**kw)
+        except qc.errors.ArgumentError as e:
+            return str(e)
+
+    fast = make()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(_terms, "_dfm_by_document", lambda *a, **k: None)
+        general = make()
+    if isinstance(general, str):
+        assert fast == general
+        return
+    assert fast.get_feature_names_out().tolist() == general.get_feature_names_out().tolist()
+    assert fast.index.equals(general.index)
+    assert (fast.matrix != general.matrix).nnz == 0
+    assert fast.matrix.dtype == general.matrix.dtype == np.int64
+    assert fast.matrix.indices.dtype == np.int64
+
+
+def test_dfm_by_document_memory_path_on_a_small_corpus():
+    c = qc.Corpus.from_texts(["Trust, trust! The evidence.", "Power and trust."], doc_ids=["A1", "B1"])
+    t = c.tokens()
+    d = t.dfm()
+    assert t._built is None  # no token ids were made
+    assert d.to_frame().loc["A1", "trust"] == 2 and d.to_frame().loc["B1", "power"] == 1
+    assert d.get_feature_names_out().tolist() == ["and", "evidence", "power", "the", "trust"]

@@ -422,6 +422,53 @@ def _dfm_of(x: Any, kept: np.ndarray, names: np.ndarray, max_features: int | Non
     return Dfm(_csr64(x[:, kept]), names, rows, by, index)
 
 
+def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_features: int | None,
+                     stop_words: Any, words_only: bool, threads: int | None) -> Dfm | None:
+    """Single terms by document (or by a document attribute) from each document's form
+    counts, without the token stream (the general path holds 16 bytes a token in numpy
+    arrays); None for the rows it does not make (turns, speakers, an unknown ``by``)."""
+    from scipy import sparse as sp
+
+    corpus = tokens.corpus
+    doc_ids = np.array(corpus.doc_ids, dtype=object)
+    if by == "document":
+        codes = None
+        rows = pd.DataFrame({"doc_id": doc_ids})
+        index = pd.Index(doc_ids, name="doc_id", dtype=object)
+    elif isinstance(by, str) and by not in _BY_BUILTIN and by in corpus.attributes.columns:
+        values = corpus.documents[by]
+        codes_, uniques = pd.factorize(values, sort=True)
+        codes = np.asarray(codes_, dtype=np.int64)
+        index = pd.Index(uniques, name=by)
+        rows = pd.DataFrame({by: index})
+    else:
+        return None
+    n_rows = len(rows)
+    low, high = _df_bounds(min_df, max_df, n_rows)
+    nat: Any = tokens._unit_counts(True, threads_arg(threads))
+    norms = np.array(nat.norms(), dtype=object)
+    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
+    stop = _stop_mask(list(norms), stop_words)
+    if stop is not None:
+        keep &= ~np.asarray(stop, dtype=bool)
+    cand = np.flatnonzero(keep)
+    cand = cand[np.argsort(np.asarray(nat.norm_ranks())[cand])]  # columns sorted by code point
+    feature = np.full(len(norms), -1, dtype=np.int64)
+    feature[cand] = np.arange(len(cand))
+    indptr, indices, data = nat.unit_matrix(feature, len(cand))
+    x = sp.csr_matrix((len(doc_ids), len(cand)), dtype=np.int64)
+    x.data, x.indices, x.indptr = data, indices, indptr
+    x.has_sorted_indices = True
+    x.has_canonical_format = True
+    if codes is not None:
+        ok = codes >= 0  # documents without a value are left out
+        group = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.int64), (codes[ok], np.flatnonzero(ok))),
+                              shape=(n_rows, len(doc_ids)))
+        x = _csr64(group @ x)
+    kept = _df_kept(x, len(cand), low, high)
+    return _dfm_of(x, kept, norms[cand][kept], max_features, rows, by, index)
+
+
 def dfm(tokens: Tokens, *, by: str, ngrams: int | tuple[int, int], min_df: float, max_df: float,
         max_features: int | None, stop_words: str | Iterable[str] | None, words_only: bool,
         threads: int | None = None) -> Dfm:
@@ -430,6 +477,10 @@ def dfm(tokens: Tokens, *, by: str, ngrams: int | tuple[int, int], min_df: float
 
     lo, hi = _ngram_range(ngrams)
     _check_max_features(max_features)
+    if lo == hi == 1:
+        fast = _dfm_by_document(tokens, by, min_df, max_df, max_features, stop_words, words_only, threads)
+        if fast is not None:
+            return fast
     st = _stream(tokens, threads)
     row_of_seg, rows, index = _rows(tokens, st, by)
     n_rows = len(rows)

@@ -1513,6 +1513,23 @@ impl PyTermCounts {
         Ok(run(py, None, move || terms.norm_counts())?.into_pyarray(py))
     }
 
+    /// Units × features counts as CSR (indptr, indices, data): column
+    /// `feature_of_norm[norm]` (negative: not counted); rows are the units counted.
+    fn unit_matrix<'py>(
+        &self,
+        py: Python<'py>,
+        feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
+        n: usize,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let map = feature_of_norm.as_slice()?.to_vec();
+        let terms = Arc::clone(&self.terms);
+        let m = run(py, None, move || {
+            crate::cooc::unit_feature_matrix(terms.units(), &map, n)
+        })?
+        .py_err()?;
+        csr_tuple(py, m)
+    }
+
     /// Term co-occurrence within the units counted (documents or turns, `per_document` must
     /// say which) as (indptr, indices, data); see `Tokens.fcm_units`.
     #[pyo3(signature = (feature_of_norm, n, per_document, boolean, threads=None))]
@@ -1661,6 +1678,23 @@ impl PyTokens {
         d.set_item("unit_doc", cols.2.into_pyarray(py))?;
         d.set_item("unit_turn", cols.3.into_pyarray(py))?;
         Ok(d)
+    }
+
+    /// Documents × features counts as CSR (indptr, indices, data): column
+    /// `feature_of_norm[norm]` (negative: not counted).
+    fn unit_matrix<'py>(
+        &self,
+        py: Python<'py>,
+        feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
+        n: usize,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let map = feature_of_norm.as_slice()?.to_vec();
+        let tokens = Arc::clone(&self.tokens);
+        let m = run(py, None, move || {
+            crate::cooc::unit_feature_matrix(&tokens.doc_counts(), &map, n)
+        })?
+        .py_err()?;
+        csr_tuple(py, m)
     }
 
     /// Term co-occurrence within documents (`per_document`) or turns, straight from the token

@@ -624,8 +624,16 @@ pub fn cooc_terms_units(
                     (f >= 0).then_some((f as u32, c))
                 })
                 .collect();
-            // distinct norms have distinct features: sorting is all that is needed
             out.sort_unstable();
+            // norms mapped to one feature are one feature: their counts add up
+            out.dedup_by(|next, kept| {
+                if next.0 == kept.0 {
+                    kept.1 += next.1;
+                    true
+                } else {
+                    false
+                }
+            });
             out
         })
         .collect();
@@ -1023,13 +1031,17 @@ mod tests {
                 }
             })
             .collect();
+        // and a map sending several norms to one feature
+        let shared: Vec<i64> = (0..nn as i64).map(|m| m % 3 - 1).collect();
         for per_document in [true, false] {
             let tc = TermCounts::build(&c, Default::default(), per_document);
             for boolean in [true, false] {
-                let want = cooc_tokens_units(&t, &map, n, per_document, boolean).unwrap();
-                let got = cooc_terms_units(&tc, &map, n, boolean).unwrap();
-                assert_eq!(got, want, "per_document={per_document} boolean={boolean}");
-                assert!(!got.data.is_empty());
+                for (map, n) in [(&map, n), (&shared, 2)] {
+                    let want = cooc_tokens_units(&t, map, n, per_document, boolean).unwrap();
+                    let got = cooc_terms_units(&tc, map, n, boolean).unwrap();
+                    assert_eq!(got, want, "per_document={per_document} boolean={boolean}");
+                    assert!(!got.data.is_empty());
+                }
             }
         }
         assert!(cooc_terms_units(

@@ -153,3 +153,41 @@ def test_dfm_by_document_memory_path_on_a_small_corpus():
     assert t._built is None  # no token ids were made
     assert d.to_frame().loc["A1", "trust"] == 2 and d.to_frame().loc["B1", "power"] == 1
     assert d.get_feature_names_out().tolist() == ["and", "evidence", "power", "the", "trust"]
+
+
+def test_unit_counts_are_made_once_per_kind_of_unit():
+    t = qc.Corpus.from_texts(["Dan: trust it\nA1: trust"], speaker_labels=True).tokens()
+    a = t.fcm("document").to_frame()
+    first = t._counts[True]
+    b = t.fcm("document", count="boolean")
+    assert t._counts[True] is first and set(t._counts) == {True}
+    t.fcm("turn")
+    assert set(t._counts) == {True, False}
+    assert a.loc["trust", "it"] == 2 and b.to_frame().loc["trust", "trust"] == 1
+
+
+def test_the_first_bad_text_is_the_one_named():
+    with pytest.raises(ValueError, match=r"row 1 \(document 'doc2'\)|row 1 \(document \"doc2\"\)"):
+        qc.Corpus.from_texts(["ok", b"\xff", 5])
+
+
+def test_str_subclasses_cannot_skip_the_encoding():
+    class S(str):
+        def isascii(self) -> bool:  # a subclass that lies
+            return True
+
+    s = S("Siân said trust " * 200)
+    before = sys.getsizeof(s)
+    c = qc.Corpus.from_texts([s])
+    assert c.texts[0] == s and sys.getsizeof(s) == before
+    with pytest.raises(ValueError, match="lone surrogate at index 1"):
+        qc.Corpus.from_texts([S("a\ud800")])
+
+
+def test_weighted_windows_are_exactly_symmetric_with_large_whole_weights():
+    t = qc.Corpus.from_texts(["a a a a b"]).tokens()
+    m = t.fcm("window", window=3, count="weighted", weights=[1e16, 1.0, 1.0]).matrix
+    assert (m != m.T).nnz == 0
+    small = t.fcm("window", window=3, count="weighted", weights=[2.0, 1.0, 1.0]).matrix
+    assert (small != small.T).nnz == 0 and small.dtype == np.float64
+    assert small.toarray().tolist() == [[2 * (3 * 2 + 2 * 1 + 1 * 1), 2 + 1 + 1], [2 + 1 + 1, 0]]

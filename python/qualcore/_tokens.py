@@ -39,7 +39,7 @@ class Tokens:
     {'trust': 2, 'i': 1}
     """
 
-    __slots__ = ("_built", "_corpus", "_lowercase", "_threads")
+    __slots__ = ("_built", "_corpus", "_counts", "_lowercase", "_threads")
 
     def __init__(self, corpus: Corpus, native: _native.Tokens | None = None, *, lowercase: bool = True,
                  threads: int | None = None) -> None:
@@ -48,6 +48,7 @@ class Tokens:
         # each unit in one pass instead, without the corpus's token ids (4 bytes a token).
         self._corpus = corpus
         self._built = native
+        self._counts: dict[bool, _native.TermCounts] = {}  # per_document -> the units' form counts
         self._lowercase = lowercase
         self._threads = threads
 
@@ -63,8 +64,10 @@ class Tokens:
         otherwise each unit's forms with their counts (the same numbers, by form)."""
         if self._built is not None:
             return self._built
-        return self._corpus._native.term_counts(lowercase=self._lowercase, per_document=per_document,
-                                               threads=threads)
+        if per_document not in self._counts:
+            self._counts[per_document] = self._corpus._native.term_counts(
+                lowercase=self._lowercase, per_document=per_document, threads=threads)
+        return self._counts[per_document]
 
     @property
     def corpus(self) -> Corpus:

@@ -135,6 +135,7 @@ fn extract_texts(
     texts: &Bound<'_, PyAny>,
     what: &str,
     ids: Option<&[String]>,
+    threads: Option<usize>,
 ) -> PyResult<Vec<String>> {
     const BATCH_BYTES: usize = 64 << 20;
     let py = texts.py();
@@ -157,11 +158,16 @@ fn extract_texts(
         let mut size = 0usize;
         while i < n && (held.is_empty() || size < BATCH_BYTES) {
             let item = list.get_item(i)?;
-            if item.cast::<PyBytes>().is_ok() {
-                size += item
-                    .cast::<PyBytes>()
-                    .map(|b| b.as_bytes().len())
-                    .unwrap_or(0);
+            if let Ok(b) = item.cast::<PyBytes>() {
+                // checked now, so that the first bad row is the one named
+                if let Err(e) = std::str::from_utf8(b.as_bytes()) {
+                    return Err(PyValueError::new_err(format!(
+                        "{what}: {} is not valid UTF-8 at byte {}",
+                        at(i),
+                        e.valid_up_to()
+                    )));
+                }
+                size += b.as_bytes().len();
                 held.push((item, true));
             } else {
                 let s = item.cast::<PyString>().map_err(|_| {
@@ -171,7 +177,10 @@ fn extract_texts(
                         type_name(&item)
                     ))
                 })?;
-                if s.call_method0(pyo3::intern!(py, "isascii"))?.is_truthy()? {
+                // exact `str` only: a subclass may redefine `isascii`
+                if s.is_exact_instance_of::<PyString>()
+                    && s.call_method0(pyo3::intern!(py, "isascii"))?.is_truthy()?
+                {
                     size += s.len()?;
                     held.push((item, false));
                 } else {
@@ -196,7 +205,7 @@ fn extract_texts(
                 slices.push(obj.cast::<PyString>()?.to_str()?.as_bytes());
             }
         }
-        let copied: Vec<Result<String, usize>> = run(py, None, || {
+        let copied: Vec<Result<String, usize>> = run(py, threads, || {
             use rayon::prelude::*;
             slices
                 .par_iter()
@@ -300,7 +309,7 @@ impl PyCorpus {
         texts: &Bound<'_, PyAny>,
         turns: Option<TurnColumns>,
     ) -> PyResult<Self> {
-        let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
+        let texts = extract_texts(texts, "texts", Some(&doc_ids), None)?;
         if texts.len() != doc_ids.len() {
             return Err(PyValueError::new_err(format!(
                 "doc_ids and texts differ in length ({} and {})",
@@ -384,7 +393,7 @@ impl PyCorpus {
         normalise_newlines: bool,
     ) -> PyResult<Self> {
         let parser = LabelParser::cached(label_pattern).py_err()?;
-        let texts = extract_texts(texts, "texts", Some(&doc_ids))?;
+        let texts = extract_texts(texts, "texts", Some(&doc_ids), threads)?;
         if doc_ids.len() != texts.len() {
             return Err(PyValueError::new_err(format!(
                 "doc_ids: {} ids for {} texts",
@@ -806,7 +815,7 @@ impl PyCorpus {
         tolerance: f64,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let extracts = extract_texts(extracts, "extracts", None)?;
+        let extracts = extract_texts(extracts, "extracts", None, threads)?;
         if docs.len() != extracts.len() {
             return Err(PyValueError::new_err("docs and extracts differ in length"));
         }
@@ -1744,8 +1753,13 @@ impl PyTokens {
         let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, threads, || {
-            if symmetric && weights.iter().all(|w| w.fract() == 0.0) {
-                // whole-number weights add up exactly in any order: each row counts both
+            if symmetric
+                && weights
+                    .iter()
+                    .all(|w| w.fract() == 0.0 && w.abs() <= 1024.0)
+            {
+                // small whole-number weights add up exactly in any order (sums stay far below
+                // 2^53: at most 2^32 tokens, 2 x window pairs each): each row counts both
                 // directions itself, no transpose needed
                 crate::cooc::cooc_tokens_window(&tokens, &map, n, &weights, false, per_document)
             } else {

@@ -4,13 +4,15 @@
     .venv/bin/python benchmarks/cooc.py --size 16mb     # part of `make bench`
     .venv/bin/python benchmarks/cooc.py --size 256mb    # part of `make bench-full`
 
-Two questions, each tool in its own child process, starting from the books as Python strings:
+Three questions, each tool in its own child process, starting from the books as Python strings:
 
 1. Document-level co-occurrence of the 5,000 most frequent terms (binary: documents holding
    both): qualcore (`Corpus.from_texts` + `tokens()` + `fcm(context="document",
    count="boolean", max_features=5000)`) against scikit-learn (`CountVectorizer(binary=True,
    max_features=5000)` + `X.T @ X`).  Goal: >= 20x faster, >= 3x less memory.
-2. Co-occurrence within +-5 tokens over every term: qualcore (`fcm(context="window",
+2. The document-term matrix of every term (``tokens().dfm()``) against scikit-learn's
+   ``CountVectorizer().fit_transform`` (no goal in the issue; the same shape of work as 1).
+3. Co-occurrence within +-5 tokens over every term: qualcore (`fcm(context="window",
    window=5, within="document")`) against a numpy/scipy implementation (regex tokens, ids by
    dict, one sparse COO batch per distance) and a pure-Python one (a dict of pair counts;
    timed on the first 4 MB only and reported per MB); the window task reads at most the first
@@ -67,6 +69,21 @@ def doc_sklearn(ids, texts):  # type: ignore[no-untyped-def]
     return {"nnz": int(m.nnz), "features": len(cv.get_feature_names_out())}
 
 
+def dfm_qualcore(ids, texts):  # type: ignore[no-untyped-def]
+    import qualcore as qc
+
+    d = qc.Corpus.from_texts(texts, doc_ids=ids).tokens().dfm()
+    return {"nnz": int(d.matrix.nnz), "features": len(d.get_feature_names_out())}
+
+
+def dfm_sklearn(ids, texts):  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    cv = CountVectorizer()
+    x = cv.fit_transform(texts)
+    return {"nnz": int(x.nnz), "features": len(cv.get_feature_names_out())}
+
+
 def window_qualcore(ids, texts):  # type: ignore[no-untyped-def]
     import qualcore as qc
 
@@ -111,6 +128,8 @@ def window_python(ids, texts):  # type: ignore[no-untyped-def]
 IMPORTS = {
     "doc/qualcore": ["qualcore", "scipy.sparse"],
     "doc/scikit-learn": ["sklearn.feature_extraction.text", "scipy.sparse"],
+    "dfm/qualcore": ["qualcore", "scipy.sparse"],
+    "dfm/scikit-learn": ["sklearn.feature_extraction.text", "scipy.sparse"],
     "window/qualcore": ["qualcore", "scipy.sparse"],
     "window/numpy-scipy": ["numpy", "scipy.sparse"],
     "window/pure-python": [],
@@ -119,10 +138,17 @@ IMPORTS = {
 TOOLS = {
     "doc/qualcore": doc_qualcore,
     "doc/scikit-learn": doc_sklearn,
+    "dfm/qualcore": dfm_qualcore,
+    "dfm/scikit-learn": dfm_sklearn,
     "window/qualcore": window_qualcore,
     "window/numpy-scipy": window_numpy,
     "window/pure-python": window_python,
 }
+
+
+def _less_or_more(ratio: float) -> str:
+    """``ratio`` = the peer's memory / qualcore's, in words."""
+    return f"{ratio:.1f}x less memory" if ratio >= 1 else f"{1 / ratio:.1f}x more memory"
 
 
 def child(tool: str, size: str) -> None:
@@ -187,7 +213,7 @@ def main() -> int:
     mem = ratio("doc/qualcore", "doc/scikit-learn", "peak_above_base_mb")
     if sp is not None and mem is not None:
         notes.append(f"- document level, top {TOP:,} terms: qualcore is {sp:.1f}x faster than scikit-learn "
-                     f"(goal 20x) with {mem:.1f}x less memory (goal 3x).")
+                     f"(goal 20x) with {_less_or_more(mem)} (goal 3x less).")
         q = results["doc/qualcore"]
         notes.append(f"- the matrix qualcore returns is {q['nnz'] * 16 / 1e6:.0f} MB by itself (int64 values and "
                      f"64-bit indices, as DESIGN.md has scipy matrices; scikit-learn's has 32-bit indices: "
@@ -195,6 +221,12 @@ def main() -> int:
                      f"{q['mb']:.0f} MB of text: a third of scikit-learn's peak "
                      f"({results['doc/scikit-learn']['peak_above_base_mb'] / 3:.0f} MB) is below what the result "
                      f"and the text take.")
+    d = ratio("dfm/qualcore", "dfm/scikit-learn", "seconds")
+    dm = ratio("dfm/qualcore", "dfm/scikit-learn", "peak_above_base_mb")
+    if d is not None and dm is not None:
+        notes.append(f"- document-term matrix, every term: qualcore is {d:.1f}x faster than scikit-learn's "
+                     f"`CountVectorizer().fit_transform` with {_less_or_more(dm)} (no goal in the issue; "
+                     f"qualcore's corpus holds a copy of the text).")
     if "window/qualcore" in results and "window/numpy-scipy" in results:
         w = results["window/qualcore"]["mb_per_s"] / results["window/numpy-scipy"]["mb_per_s"]
         notes.append(f"- window +-{WINDOW}: qualcore {results['window/qualcore']['mb_per_s']:.1f} MB/s is {w:.1f}x the "

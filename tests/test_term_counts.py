@@ -191,3 +191,38 @@ def test_weighted_windows_are_exactly_symmetric_with_large_whole_weights():
     small = t.fcm("window", window=3, count="weighted", weights=[2.0, 1.0, 1.0]).matrix
     assert (small != small.T).nnz == 0 and small.dtype == np.float64
     assert small.toarray().tolist() == [[2 * (3 * 2 + 2 * 1 + 1 * 1), 2 + 1 + 1], [2 + 1 + 1, 0]]
+
+
+@FAST
+@given(docs=DOCS, lowercase=st.booleans(), words_only=st.booleans(), stop=st.sampled_from([None, ["the"]]),
+       n=st.sampled_from([None, 1, 2, 20]), by=st.sampled_from([None, "document", "group"]),
+       built=st.booleans(), restrict=st.booleans())
+def test_frequency_by_document_without_the_token_stream_equals_the_general_path(docs, lowercase, words_only, stop, n,
+                                                                              by, built, restrict):
+    from qualcore import _terms
+
+    c = corpus_of(docs).with_attributes(
+        pd.DataFrame({"doc_id": [f"d{i}" for i in range(len(docs))],
+                      "group": [["A", "B", None][i % 3] for i in range(len(docs))]}), on="doc_id")
+    if restrict and "A1" in c.speakers:
+        c = c.filter(speakers=["A1"])
+
+    def make() -> Any:
+        t = c.tokens(lowercase=lowercase)
+        if built:
+            t._native
+        return t.frequency(by=by, n=n, stop_words=stop, words_only=words_only)
+
+    fast = make()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(_terms, "_frequency_by_document", lambda *a, **k: None)
+        general = make()
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), general.reset_index(drop=True))
+
+
+def test_frequency_without_the_token_stream_by_hand():
+    c = qc.Corpus.from_texts(["trust the data", "the data, the data", "trust"], attributes={"group": ["x", "x", "y"]})
+    t = c.tokens()
+    f = t.frequency(by="group", n=2)
+    assert t._built is None
+    assert f.values.tolist() == [["x", "the", 3, 2, 1], ["x", "data", 3, 2, 1], ["y", "trust", 1, 1, 1]]

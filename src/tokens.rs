@@ -482,17 +482,31 @@ impl Tokens {
             )
     }
 
-    /// Each document's normalised forms with their counts (the per-document counts of a
-    /// [`TermCounts`], forms in order of first occurrence), from the token ids.
-    pub fn doc_counts(&self) -> Vec<Vec<(u32, u32)>> {
+    /// Each document's (`per_document`) or each unit's normalised forms with their counts
+    /// (what a [`TermCounts`] holds, forms in order of first occurrence), from the token ids;
+    /// units in the order of [`Tokens::unit_labels`].
+    pub fn unit_counts(&self, per_document: bool) -> Vec<Vec<(u32, u32)>> {
         let n = self.vocab.n_norms();
-        self.docs
-            .par_iter()
+        let ranges: Vec<&[u32]> = self
+            .docs
+            .iter()
+            .flat_map(|d| {
+                let whole = std::iter::once(&d.ids[..]).filter(move |_| per_document);
+                let units = d
+                    .units
+                    .iter()
+                    .filter(move |_| !per_document)
+                    .map(move |u| &d.ids[u.first as usize..u.end as usize]);
+                whole.chain(units)
+            })
+            .collect();
+        ranges
+            .into_par_iter()
             .map_init(
                 || vec![0u32; n],
-                |slot, d| {
+                |slot, ids| {
                     let mut out: Vec<(u32, u32)> = Vec::new();
-                    for &id in &d.ids {
+                    for &id in ids {
                         let m = self.vocab.norm_of(id);
                         match slot[m as usize] {
                             0 => {
@@ -508,6 +522,16 @@ impl Tokens {
                     out
                 },
             )
+            .collect()
+    }
+
+    /// The document and turn of every unit (turns and stretches outside turns, `None`), in
+    /// corpus order.
+    pub fn unit_labels(&self) -> Vec<(u32, Option<u32>)> {
+        self.docs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| d.units.iter().map(move |u| (i as u32, u.turn)))
             .collect()
     }
 
@@ -579,6 +603,8 @@ pub struct TermCounts {
     per_document: bool,
     /// Per unit, in corpus order: (norm id, count), forms in order of first occurrence.
     units: Vec<Vec<(u32, u32)>>,
+    /// Per unit: its document and turn (`None`: a whole document, or text outside turns).
+    labels: Vec<(u32, Option<u32>)>,
 }
 
 impl TermCounts {
@@ -588,6 +614,7 @@ impl TermCounts {
         let mut vocab = Vocabulary::new(normalization);
         // per document: its units' (local type, count) lists, and its local types' norms
         let mut local: Vec<(Vec<UnitCounts>, Vec<u32>)> = Vec::with_capacity(corpus.len());
+        let mut labels: Vec<(u32, Option<u32>)> = Vec::new();
         in_batches(
             corpus.len(),
             |i| {
@@ -596,7 +623,7 @@ impl TermCounts {
                     // one unit: the counts are all there is to keep
                     let (counts, types) = count_document(doc, &units);
                     let g = counts.into_iter().enumerate().map(|(t, c)| (t as u32, c));
-                    return (vec![g.collect()], types);
+                    return (vec![g.collect()], types, vec![None]);
                 }
                 let (dt, types) = tokenize_document(doc, &units);
                 let mut count = vec![0u32; types.len()];
@@ -618,10 +645,13 @@ impl TermCounts {
                 for u in &dt.units {
                     emit(&dt.ids[u.first as usize..u.end as usize], &mut groups);
                 }
-                (groups, types)
+                let turns = dt.units.iter().map(|u| u.turn).collect();
+                (groups, types, turns)
             },
             |batch| {
-                for (groups, types) in batch {
+                for (groups, types, turns) in batch {
+                    let doc = local.len() as u32;
+                    labels.extend(turns.into_iter().map(|t: Option<u32>| (doc, t)));
                     let norms = types
                         .iter()
                         .map(|t| {
@@ -669,6 +699,7 @@ impl TermCounts {
             vocab,
             per_document,
             units,
+            labels,
         }
     }
 
@@ -680,6 +711,12 @@ impl TermCounts {
     /// True when each unit is a whole document.
     pub fn per_document(&self) -> bool {
         self.per_document
+    }
+
+    /// Per unit: its document and turn (`None`: a whole document, or text outside turns), as
+    /// [`DocTokens::units`] has them.
+    pub fn labels(&self) -> &[(u32, Option<u32>)] {
+        &self.labels
     }
 
     /// Per unit, in corpus order: (norm id, count), forms in order of first occurrence.
@@ -844,8 +881,9 @@ mod tests {
                     for per_document in [true, false] {
                         let tc = TermCounts::build(c, norm, per_document);
                         assert_eq!(tc.per_document(), per_document);
-                        if per_document {
-                            assert_eq!(tc.units(), t.doc_counts());
+                        assert_eq!(tc.units(), t.unit_counts(per_document));
+                        if !per_document {
+                            assert_eq!(tc.labels(), t.unit_labels());
                         }
                         assert!(tc.vocabulary().norms().eq(t.vocabulary().norms()));
                         let mut units = tc.units().to_vec();

@@ -109,7 +109,7 @@ def test_texts_over_several_batches_keep_their_order_and_errors_name_the_row():
 @FAST
 @given(docs=DOCS, lowercase=st.booleans(), words_only=st.booleans(), stop=st.sampled_from([None, ["the"], "english"]),
        min_df=st.sampled_from([1, 2, 0.5]), max_df=st.sampled_from([1.0, 0.8, 3]),
-       max_features=st.sampled_from([None, 1, 4]), by=st.sampled_from(["document", "group"]),
+       max_features=st.sampled_from([None, 1, 4]), by=st.sampled_from(["document", "group", "turn", "speaker"]),
        built=st.booleans(), restrict=st.booleans())
 def test_dfm_by_document_without_the_token_stream_equals_the_general_path(docs, lowercase, words_only, stop, min_df,
                                                                          max_df, max_features, by, built, restrict):
@@ -226,3 +226,12 @@ def test_frequency_without_the_token_stream_by_hand():
     f = t.frequency(by="group", n=2)
     assert t._built is None
     assert f.values.tolist() == [["x", "the", 3, 2, 1], ["x", "data", 3, 2, 1], ["y", "trust", 1, 1, 1]]
+
+
+def test_by_speaker_with_no_speaker_at_all_gives_no_rows():
+    # was an IndexError from inside the row mapping
+    c = qc.Corpus.from_texts(["no labels here"], speaker_labels=True)
+    assert c.speakers == []
+    d = c.tokens().dfm(by="speaker")
+    assert d.matrix.shape == (0, 0) or d.matrix.shape[0] == 0
+    assert len(c.tokens().frequency(by="speaker")) == 0

@@ -174,8 +174,11 @@ class Tokens:
         threads: int | None = None,
     ) -> tuple[_I64, _I64, _I64]:
         """Term co-occurrence within documents or turns from the token ids; CSR of counts."""
-    def unit_matrix(self, feature_of_norm: npt.NDArray[np.int64], n: int) -> tuple[_I64, _I64, _I64]:
-        """Documents × features counts; CSR."""
+    def unit_matrix(self, feature_of_norm: npt.NDArray[np.int64], n: int,
+                    per_document: bool = True) -> tuple[_I64, _I64, _I64]:
+        """Documents (or units) × features counts; CSR."""
+    def unit_labels(self) -> tuple[_I64, _I64]:
+        """(doc, turn) of every unit (turn -1: outside turns)."""
     def fcm_window(
         self, feature_of_norm: npt.NDArray[np.int64], n: int, weights: list[float], ordered: bool,
         per_document: bool, threads: int | None = None, symmetric: bool = False,
@@ -219,8 +222,11 @@ class TermCounts:
         threads: int | None = None,
     ) -> tuple[_I64, _I64, _I64]:
         """Term co-occurrence within the units counted; CSR of counts."""
-    def unit_matrix(self, feature_of_norm: npt.NDArray[np.int64], n: int) -> tuple[_I64, _I64, _I64]:
+    def unit_matrix(self, feature_of_norm: npt.NDArray[np.int64], n: int,
+                    per_document: bool = True) -> tuple[_I64, _I64, _I64]:
         """Units × features counts; CSR."""
+    def unit_labels(self) -> tuple[_I64, _I64]:
+        """(doc, turn) of every unit counted (turn -1: a whole document or outside turns)."""
 
 def tokenize(text: str) -> tuple[_I64, _I64]:
     """(start, end) code-point offsets of the tokens of ``text``."""

@@ -234,7 +234,8 @@ def _rows(tokens: Tokens, st: _Stream, by: Any, allow_turn: bool = True) -> tupl
             remap = np.cumsum(spk_ok) - 1
             ok = code >= 0
             ok[ok] = spk_ok[code[ok]]
-            row = np.where(ok, remap[np.maximum(code, 0)], -1)
+            row = np.full(len(code), -1, dtype=np.int64)  # no speaker at all: every unit left out
+            row[ok] = remap[code[ok]]
             names = speakers[spk_ok]
             return row, pd.DataFrame({"speaker": names}), pd.Index(names, name="speaker", dtype=object)
         tdoc, tturn, tspk = (np.asarray(t[k], dtype=np.int64) for k in ("doc", "turn", "speaker"))
@@ -424,28 +425,35 @@ def _dfm_of(x: Any, kept: np.ndarray, names: np.ndarray, max_features: int | Non
 
 def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_features: int | None,
                      stop_words: Any, words_only: bool, threads: int | None) -> Dfm | None:
-    """Single terms by document (or by a document attribute) from each document's form
-    counts, without the token stream (the general path holds 16 bytes a token in numpy
-    arrays); None for the rows it does not make (turns, speakers, an unknown ``by``)."""
+    """Single terms by document, turn, speaker or document attribute, from each document's
+    (or unit's) form counts, without the token stream (the general path holds 16 bytes a
+    token in numpy arrays); None for an unknown ``by`` (the general path names it)."""
     from scipy import sparse as sp
 
     corpus = tokens.corpus
     doc_ids = np.array(corpus.doc_ids, dtype=object)
+    if not isinstance(by, str):
+        return None
+    per_document = by not in ("turn", "speaker")
+    if per_document and by != "document" and (by in _BY_BUILTIN or by not in corpus.attributes.columns):
+        return None
+    nat: Any = tokens._unit_counts(per_document, threads_arg(threads))
     if by == "document":
         codes = None
         rows = pd.DataFrame({"doc_id": doc_ids})
         index = pd.Index(doc_ids, name="doc_id", dtype=object)
-    elif isinstance(by, str) and by not in _BY_BUILTIN and by in corpus.attributes.columns:
-        values = corpus.documents[by]
-        codes_, uniques = pd.factorize(values, sort=True)
+    elif per_document:
+        codes_, uniques = pd.factorize(corpus.documents[by], sort=True)
         codes = np.asarray(codes_, dtype=np.int64)
         index = pd.Index(uniques, name=by)
         rows = pd.DataFrame({by: index})
     else:
-        return None
+        # the rows of the general path, from the units' (document, turn) labels
+        unit_doc, unit_turn = (np.asarray(a, dtype=np.int64) for a in nat.unit_labels())
+        empty = np.zeros(0, dtype=np.int64)
+        codes, rows, index = _rows(tokens, _Stream(empty, empty, unit_doc, unit_turn), by)
     n_rows = len(rows)
     low, high = _df_bounds(min_df, max_df, n_rows)
-    nat: Any = tokens._unit_counts(True, threads_arg(threads))
     norms = np.array(nat.norms(), dtype=object)
     keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
     stop = _stop_mask(list(norms), stop_words)
@@ -455,15 +463,15 @@ def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_
     cand = cand[np.argsort(np.asarray(nat.norm_ranks())[cand])]  # columns sorted by code point
     feature = np.full(len(norms), -1, dtype=np.int64)
     feature[cand] = np.arange(len(cand))
-    indptr, indices, data = nat.unit_matrix(feature, len(cand))
-    x = sp.csr_matrix((len(doc_ids), len(cand)), dtype=np.int64)
+    indptr, indices, data = nat.unit_matrix(feature, len(cand), per_document)
+    x = sp.csr_matrix((len(indptr) - 1, len(cand)), dtype=np.int64)
     x.data, x.indices, x.indptr = data, indices, indptr
     x.has_sorted_indices = True
     x.has_canonical_format = True
     if codes is not None:
-        ok = codes >= 0  # documents without a value are left out
+        ok = codes >= 0  # units (documents) without a row are left out
         group = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.int64), (codes[ok], np.flatnonzero(ok))),
-                              shape=(n_rows, len(doc_ids)))
+                              shape=(n_rows, len(codes)))
         x = _csr64(group @ x)
     kept = _df_kept(x, len(cand), low, high)
     return _dfm_of(x, kept, norms[cand][kept], max_features, rows, by, index)

@@ -1510,6 +1510,11 @@ impl PyTermCounts {
         norm_is_word(py, self.terms.vocabulary())
     }
 
+    /// (doc, turn) of every unit counted (turn -1: a whole document or text outside turns).
+    fn unit_labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        labels_tuple(py, self.terms.labels())
+    }
+
     /// Rank of each norm in code-point order of the forms.
     fn norm_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
         let terms = Arc::clone(&self.terms);
@@ -1523,13 +1528,26 @@ impl PyTermCounts {
     }
 
     /// Units × features counts as CSR (indptr, indices, data): column
-    /// `feature_of_norm[norm]` (negative: not counted); rows are the units counted.
+    /// `feature_of_norm[norm]` (negative: not counted); rows are the units counted
+    /// (`per_document` must say which).
+    #[pyo3(signature = (feature_of_norm, n, per_document=true))]
     fn unit_matrix<'py>(
         &self,
         py: Python<'py>,
         feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
         n: usize,
+        per_document: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
+        if per_document != self.terms.per_document() {
+            return Err(PyValueError::new_err(format!(
+                "per_document: these counts are per {}",
+                if self.terms.per_document() {
+                    "document"
+                } else {
+                    "turn"
+                }
+            )));
+        }
         let map = feature_of_norm.as_slice()?.to_vec();
         let terms = Arc::clone(&self.terms);
         let m = run(py, None, move || {
@@ -1569,6 +1587,22 @@ impl PyTermCounts {
         .py_err()?;
         csr_tuple(py, m)
     }
+}
+
+/// (doc, turn) arrays of unit labels, -1 for no turn.
+fn labels_tuple<'py>(
+    py: Python<'py>,
+    labels: &[(u32, Option<u32>)],
+) -> PyResult<Bound<'py, PyTuple>> {
+    let doc: Vec<i64> = labels.iter().map(|&(d, _)| i64::from(d)).collect();
+    let turn: Vec<i64> = labels.iter().map(|&(_, t)| opt_i64(t)).collect();
+    PyTuple::new(
+        py,
+        [
+            doc.into_pyarray(py).into_any(),
+            turn.into_pyarray(py).into_any(),
+        ],
+    )
 }
 
 /// True for each norm of a vocabulary that is a word (not punctuation).
@@ -1689,18 +1723,20 @@ impl PyTokens {
         Ok(d)
     }
 
-    /// Documents × features counts as CSR (indptr, indices, data): column
-    /// `feature_of_norm[norm]` (negative: not counted).
+    /// Documents (`per_document`) or units × features counts as CSR (indptr, indices,
+    /// data): column `feature_of_norm[norm]` (negative: not counted).
+    #[pyo3(signature = (feature_of_norm, n, per_document=true))]
     fn unit_matrix<'py>(
         &self,
         py: Python<'py>,
         feature_of_norm: numpy::PyReadonlyArray1<'py, i64>,
         n: usize,
+        per_document: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let map = feature_of_norm.as_slice()?.to_vec();
         let tokens = Arc::clone(&self.tokens);
         let m = run(py, None, move || {
-            crate::cooc::unit_feature_matrix(&tokens.doc_counts(), &map, n)
+            crate::cooc::unit_feature_matrix(&tokens.unit_counts(per_document), &map, n)
         })?
         .py_err()?;
         csr_tuple(py, m)
@@ -1794,6 +1830,11 @@ impl PyTokens {
     /// True for each norm that is a word (not punctuation).
     fn norm_is_word<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
         norm_is_word(py, self.tokens.vocabulary())
+    }
+
+    /// (doc, turn) of every unit (turn -1: text outside turns).
+    fn unit_labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        labels_tuple(py, &self.tokens.unit_labels())
     }
 
     /// Rank of each norm in code-point order of the forms.

@@ -195,7 +195,7 @@ def test_weighted_windows_are_exactly_symmetric_with_large_whole_weights():
 
 @FAST
 @given(docs=DOCS, lowercase=st.booleans(), words_only=st.booleans(), stop=st.sampled_from([None, ["the"]]),
-       n=st.sampled_from([None, 1, 2, 20]), by=st.sampled_from([None, "document", "group"]),
+       n=st.sampled_from([None, 1, 2, 20]), by=st.sampled_from([None, "document", "group", "speaker"]),
        built=st.booleans(), restrict=st.booleans())
 def test_frequency_by_document_without_the_token_stream_equals_the_general_path(docs, lowercase, words_only, stop, n,
                                                                               by, built, restrict):

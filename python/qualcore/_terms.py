@@ -871,27 +871,35 @@ def _tuple_codes(ids: np.ndarray, starts: np.ndarray, positions: Iterable[int], 
 
 def _frequency_by_document(tokens: Tokens, by: Any, n: int | None, stop_words: Any, words_only: bool,
                            threads: int | None) -> pd.DataFrame | None:
-    """:func:`frequency` of single terms for all documents, by document or by a document
-    attribute, from each document's form counts (no token stream: the general path holds
-    16 bytes a token in numpy arrays, and more to find document frequencies); None for the
-    groups it does not make (speakers, an unknown ``by``)."""
+    """:func:`frequency` of single terms for all documents, by document, by speaker or by a
+    document attribute, from each document's (or unit's) form counts (no token stream: the
+    general path holds 16 bytes a token in numpy arrays, and more to find document
+    frequencies); None for an unknown ``by`` (the general path names it)."""
     from scipy import sparse as sp
 
     corpus = tokens.corpus
     n_docs = len(corpus)
+    per_document = by != "speaker"
+    if by is not None and (not isinstance(by, str) or (
+            per_document and by != "document" and (by in _BY_BUILTIN or by not in corpus.attributes.columns))):
+        return None
+    nat: Any = tokens._unit_counts(per_document, threads_arg(threads))
+    unit_doc = np.arange(n_docs, dtype=np.int64)
     if by is None:
         codes = np.zeros(n_docs, dtype=np.int64)
         labels = pd.Index(["all"], dtype=object)
     elif by == "document":
         codes = np.arange(n_docs, dtype=np.int64)
         labels = pd.Index(corpus.doc_ids, name="doc_id", dtype=object)
-    elif isinstance(by, str) and by not in _BY_BUILTIN and by in corpus.attributes.columns:
+    elif per_document:
         codes_, uniques = pd.factorize(corpus.documents[by], sort=True)
         codes = np.asarray(codes_, dtype=np.int64)
         labels = pd.Index(uniques, name=by)
     else:
-        return None
-    nat: Any = tokens._unit_counts(True, threads_arg(threads))
+        # the speakers' rows of the general path, from the units' (document, turn) labels
+        unit_doc, unit_turn = (np.asarray(a, dtype=np.int64) for a in nat.unit_labels())
+        empty = np.zeros(0, dtype=np.int64)
+        codes, _, labels = _rows(tokens, _Stream(empty, empty, unit_doc, unit_turn), by, allow_turn=False)
     norms = np.array(nat.norms(), dtype=object)
     keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
     stop = _stop_mask(list(norms), stop_words)
@@ -900,15 +908,22 @@ def _frequency_by_document(tokens: Tokens, by: Any, n: int | None, stop_words: A
     # columns are norm ids: ids number the forms in order of first occurrence, the order
     # ties keep
     feature = np.where(keep, np.arange(len(norms), dtype=np.int64), -1)
-    indptr, indices, data = nat.unit_matrix(feature, len(norms))
-    x = sp.csr_matrix((data, indices, indptr), shape=(n_docs, len(norms)))
+    indptr, indices, data = nat.unit_matrix(feature, len(norms), per_document)
+    x = sp.csr_matrix((data, indices, indptr), shape=(len(codes), len(norms)))
     ok = codes >= 0
     group = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.int64), (codes[ok], np.flatnonzero(ok))),
-                          shape=(len(labels), n_docs))
-    used = x.copy()
+                          shape=(len(labels), len(codes)))
+    # document frequencies: the (group, document) pairs using each term, then pairs per group
+    pair_key = codes[ok] * np.int64(max(n_docs, 1)) + unit_doc[ok]
+    pairs, pair_of_unit = np.unique(pair_key, return_inverse=True)
+    to_pair = sp.csr_matrix((np.ones(len(pair_of_unit), dtype=np.int64), (pair_of_unit.ravel(), np.flatnonzero(ok))),
+                            shape=(len(pairs), len(codes)))
+    used = _csr64(to_pair @ x)
     used.data = np.ones(len(used.data), dtype=np.int64)
+    pair_group = sp.csr_matrix((np.ones(len(pairs), dtype=np.int64), (pairs // max(n_docs, 1), np.arange(len(pairs)))),
+                               shape=(len(labels), len(pairs)))
     # counts are positive: both products store the same cells, in the same order once sorted
-    freq, docf = _csr64(group @ x), _csr64(group @ used)
+    freq, docf = _csr64(group @ x), _csr64(pair_group @ used)
     if not (np.array_equal(freq.indptr, docf.indptr) and np.array_equal(freq.indices, docf.indices)):
         raise AssertionError("internal error: frequencies and document frequencies differ in shape")  # pragma: no cover
     g = np.repeat(np.arange(len(labels), dtype=np.int64), np.diff(freq.indptr))

@@ -42,8 +42,8 @@ DOCS = st.lists(st.tuples(st.sampled_from(["", "Notes", "Preamble: trust"]),
 @given(docs=DOCS, context=st.sampled_from(["document", "turn"]), count=st.sampled_from(["frequency", "boolean"]),
        lowercase=st.booleans(), words_only=st.booleans(), max_features=st.sampled_from([None, 1, 3]),
        stop=st.sampled_from([None, ["the"]]), restrict=st.booleans())
-def test_counts_without_token_ids_equal_counts_from_them(docs, context, count, lowercase, words_only,
-                                                         max_features, stop, restrict):
+def test_fcm_without_token_ids_equals_fcm_from_them(docs, context, count, lowercase, words_only, max_features, stop,
+                                                    restrict):
     c = corpus_of(docs)
     if restrict and "A1" in c.speakers:
         c = c.filter(speakers=["A1"])
@@ -66,7 +66,9 @@ def test_lazy_tokens_are_made_once_and_only_when_needed():
     assert t._built is None
     t.fcm("document")
     assert t._built is None
-    assert t.counts()["trust"] == 3  # needs the ids
+    assert t.counts()["trust"] == 3  # from the form counts
+    assert t._built is None
+    assert t.n_tokens.tolist() == [7, 4]  # needs the ids
     first = t._built
     assert first is not None
     t.fcm("window", window=2)
@@ -235,3 +237,17 @@ def test_by_speaker_with_no_speaker_at_all_gives_no_rows():
     d = c.tokens().dfm(by="speaker")
     assert d.matrix.shape == (0, 0) or d.matrix.shape[0] == 0
     assert len(c.tokens().frequency(by="speaker")) == 0
+
+
+@FAST
+@given(docs=DOCS, lowercase=st.booleans(), words_only=st.booleans(), restrict=st.booleans())
+def test_term_counts_without_token_ids_equal_counts_from_them(docs, lowercase, words_only, restrict):
+    c = corpus_of(docs)
+    if restrict and "A1" in c.speakers:
+        c = c.filter(speakers=["A1"])
+    fresh = c.tokens(lowercase=lowercase)
+    a = fresh.counts(words_only=words_only)
+    assert fresh._built is None
+    built = c.tokens(lowercase=lowercase)
+    built._native
+    pd.testing.assert_series_equal(a, built.counts(words_only=words_only))

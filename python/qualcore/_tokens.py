@@ -103,10 +103,12 @@ class Tokens:
         >>> qc.Corpus.from_texts(["b a b ."]).tokens().counts(words_only=False).to_dict()
         {'b': 2, 'a': 1, '.': 1}
         """
-        counts = self._native.norm_counts().astype(np.int64)
-        s = pd.Series(counts, index=self.vocabulary, name="count")
+        # from each document's form counts while the ids are not made (the same vocabulary)
+        nat = self._unit_counts(True, self._threads)
+        counts = nat.norm_counts().astype(np.int64)
+        s = pd.Series(counts, index=pd.Index(nat.norms(), dtype=object, name="norm"), name="count")
         if words_only:
-            s = s[self._native.norm_is_word()]
+            s = s[nat.norm_is_word()]
         return s.sort_values(ascending=False, kind="stable")
 
     def ids(self, doc_id: str) -> np.ndarray:

@@ -489,6 +489,28 @@ fn concat_parts<T: Value>(n: usize, parts: Vec<(Vec<i64>, Vec<i64>, Vec<T>)>) ->
     }
 }
 
+/// A unit's (norm, count) list as (feature, count) sorted by feature: norms without a feature
+/// (negative) left out, norms mapped to one feature counted as one.
+fn unit_features(unit: &[(u32, u32)], feature_of_norm: &[i64]) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = unit
+        .iter()
+        .filter_map(|&(m, c)| {
+            let f = feature_of_norm[m as usize];
+            (f >= 0).then_some((f as u32, c))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup_by(|next, kept| {
+        if next.0 == kept.0 {
+            kept.1 += next.1;
+            true
+        } else {
+            false
+        }
+    });
+    out
+}
+
 /// Distinct features of a list of feature ids (negative ones skipped), with their counts.
 fn distinct(mut fs: Vec<u32>) -> Vec<(u32, u32)> {
     fs.sort_unstable();
@@ -616,26 +638,7 @@ pub fn cooc_terms_units(
     let per_unit: Vec<Vec<(u32, u32)>> = terms
         .units()
         .par_iter()
-        .map(|u| {
-            let mut out: Vec<(u32, u32)> = u
-                .iter()
-                .filter_map(|&(m, c)| {
-                    let f = feature_of_norm[m as usize];
-                    (f >= 0).then_some((f as u32, c))
-                })
-                .collect();
-            out.sort_unstable();
-            // norms mapped to one feature are one feature: their counts add up
-            out.dedup_by(|next, kept| {
-                if next.0 == kept.0 {
-                    kept.1 += next.1;
-                    true
-                } else {
-                    false
-                }
-            });
-            out
-        })
+        .map(|u| unit_features(u, feature_of_norm))
         .collect();
     Ok(pairs_in_units(&per_unit, n, boolean))
 }
@@ -674,26 +677,7 @@ pub fn unit_feature_matrix(
     }
     let rows: Vec<Vec<(u32, u32)>> = units
         .par_iter()
-        .map(|u| {
-            let mut row: Vec<(u32, u32)> = u
-                .iter()
-                .filter_map(|&(m, c)| {
-                    let f = feature_of_norm[m as usize];
-                    (f >= 0).then_some((f as u32, c))
-                })
-                .collect();
-            row.sort_unstable();
-            // distinct norms of a unit may share a feature only if the caller maps them so
-            row.dedup_by(|next, kept| {
-                if next.0 == kept.0 {
-                    kept.1 += next.1;
-                    true
-                } else {
-                    false
-                }
-            });
-            row
-        })
+        .map(|u| unit_features(u, feature_of_norm))
         .collect();
     let mut indptr = Vec::with_capacity(rows.len() + 1);
     indptr.push(0i64);

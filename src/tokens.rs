@@ -504,23 +504,7 @@ impl Tokens {
             .into_par_iter()
             .map_init(
                 || vec![0u32; n],
-                |slot, ids| {
-                    let mut out: Vec<(u32, u32)> = Vec::new();
-                    for &id in ids {
-                        let m = self.vocab.norm_of(id);
-                        match slot[m as usize] {
-                            0 => {
-                                out.push((m, 1));
-                                slot[m as usize] = out.len() as u32;
-                            }
-                            k => out[k as usize - 1].1 += 1,
-                        }
-                    }
-                    for &(m, _) in &out {
-                        slot[m as usize] = 0;
-                    }
-                    out
-                },
+                |slot, ids| merge_counts(slot, ids.iter().map(|&id| (self.vocab.norm_of(id), 1))),
             )
             .collect()
     }
@@ -581,6 +565,25 @@ fn in_batches<L: Send>(
 
 /// (form id, count) pairs of one unit.
 type UnitCounts = Vec<(u32, u32)>;
+
+/// (form, count) pairs merged by form, forms in order of first occurrence, through `slot`: a
+/// table over every form id, all 0 on entry and on return (no sorting, no hashing).
+fn merge_counts(slot: &mut [u32], pairs: impl Iterator<Item = (u32, u32)>) -> UnitCounts {
+    let mut out: UnitCounts = Vec::new();
+    for (m, c) in pairs {
+        match slot[m as usize] {
+            0 => {
+                out.push((m, c));
+                slot[m as usize] = out.len() as u32;
+            }
+            k => out[k as usize - 1].1 += c,
+        }
+    }
+    for &(m, _) in &out {
+        slot[m as usize] = 0;
+    }
+    out
+}
 
 /// The distinct normalised forms of each unit with their counts, counted without keeping the
 /// tokens: what document- and turn-level counting (co-occurrence, frequencies) needs, in a few
@@ -674,21 +677,7 @@ impl TermCounts {
                     groups
                         .into_iter()
                         .map(|g| {
-                            let mut out: Vec<(u32, u32)> = Vec::with_capacity(g.len());
-                            for (t, c) in g {
-                                let m = norms[t as usize];
-                                match slot[m as usize] {
-                                    0 => {
-                                        out.push((m, c));
-                                        slot[m as usize] = out.len() as u32;
-                                    }
-                                    k => out[k as usize - 1].1 += c,
-                                }
-                            }
-                            for &(m, _) in &out {
-                                slot[m as usize] = 0;
-                            }
-                            out
+                            merge_counts(slot, g.into_iter().map(|(t, c)| (norms[t as usize], c)))
                         })
                         .collect::<Vec<_>>()
                 },

@@ -123,6 +123,17 @@ def _filtered(tokens: Tokens, st: _Stream, words_only: bool, stop_words: Any) ->
     return st.ids[m], st.seg[m]
 
 
+def _counted_norms(nat: Any, words_only: bool, stop_words: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The normalised forms of native tokens or term counts (by id, as an object array) and
+    which of them are counted: words only, stop words removed."""
+    norms = np.array(nat.norms(), dtype=object)
+    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
+    stop = _stop_mask(list(norms), stop_words)
+    if stop is not None:
+        keep &= ~np.asarray(stop, dtype=bool)
+    return norms, keep
+
+
 def _ngram_range(ngrams: Any) -> tuple[int, int]:
     if isinstance(ngrams, (int, np.integer)) and not isinstance(ngrams, bool):
         lo = hi = int(ngrams)
@@ -423,23 +434,40 @@ def _dfm_of(x: Any, kept: np.ndarray, names: np.ndarray, max_features: int | Non
     return Dfm(_csr64(x[:, kept]), names, rows, by, index)
 
 
-def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_features: int | None,
-                     stop_words: Any, words_only: bool, threads: int | None) -> Dfm | None:
-    """Single terms by document, turn, speaker or document attribute, from each document's
-    (or unit's) form counts, without the token stream (the general path holds 16 bytes a
-    token in numpy arrays); None for an unknown ``by`` (the general path names it)."""
-    from scipy import sparse as sp
+class _Counted(NamedTuple):
+    """Single-term counts of documents or units, and the rows they go to."""
 
+    nat: Any  # native Tokens or TermCounts
+    per_document: bool  # units are whole documents (else turns and text outside turns)
+    codes: np.ndarray  # the row of every document or unit (-1: left out)
+    rows: pd.DataFrame  # the rows' labels
+    index: pd.Index  # the same as an index
+    unit_doc: np.ndarray  # the document of every unit
+
+
+def _counted_rows(tokens: Tokens, by: Any, allow_turn: bool, threads: int | None) -> _Counted | None:
+    """For single-term counts from each document's or unit's form counts: the native counts
+    and the row of every document or unit.  ``by``: None (one row, ``"all"``), ``"document"``,
+    ``"turn"`` (with ``allow_turn``), ``"speaker"`` or a document attribute; None for
+    anything else (the general path names the argument)."""
     corpus = tokens.corpus
-    doc_ids = np.array(corpus.doc_ids, dtype=object)
-    if not isinstance(by, str):
+    n_docs = len(corpus)
+    if by is not None and not isinstance(by, str):
         return None
     per_document = by not in ("turn", "speaker")
-    if per_document and by != "document" and (by in _BY_BUILTIN or by not in corpus.attributes.columns):
+    if by == "turn" and not allow_turn:
+        return None
+    if per_document and by not in (None, "document") and (by in _BY_BUILTIN or by not in corpus.attributes.columns):
         return None
     nat: Any = tokens._unit_counts(per_document, threads_arg(threads))
-    if by == "document":
-        codes = None
+    unit_doc = np.arange(n_docs, dtype=np.int64)
+    if by is None:
+        codes = np.zeros(n_docs, dtype=np.int64)
+        index = pd.Index(["all"], dtype=object)
+        rows = pd.DataFrame({"group": index})
+    elif by == "document":
+        codes = np.arange(n_docs, dtype=np.int64)
+        doc_ids = np.array(corpus.doc_ids, dtype=object)
         rows = pd.DataFrame({"doc_id": doc_ids})
         index = pd.Index(doc_ids, name="doc_id", dtype=object)
     elif per_document:
@@ -451,23 +479,33 @@ def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_
         # the rows of the general path, from the units' (document, turn) labels
         unit_doc, unit_turn = (np.asarray(a, dtype=np.int64) for a in nat.unit_labels())
         empty = np.zeros(0, dtype=np.int64)
-        codes, rows, index = _rows(tokens, _Stream(empty, empty, unit_doc, unit_turn), by)
+        codes, rows, index = _rows(tokens, _Stream(empty, empty, unit_doc, unit_turn), by, allow_turn=allow_turn)
+    return _Counted(nat, per_document, codes, rows, index, unit_doc)
+
+
+def _dfm_by_document(tokens: Tokens, by: Any, min_df: float, max_df: float, max_features: int | None,
+                     stop_words: Any, words_only: bool, threads: int | None) -> Dfm | None:
+    """Single terms by document, turn, speaker or document attribute, from each document's
+    (or unit's) form counts, without the token stream (the general path holds 16 bytes a
+    token in numpy arrays); None for an unknown ``by`` (the general path names it)."""
+    from scipy import sparse as sp
+
+    if by is None:
+        return None  # the general path names the argument
+    counted = _counted_rows(tokens, by, True, threads)
+    if counted is None:
+        return None
+    nat, per_document, rows, index = counted.nat, counted.per_document, counted.rows, counted.index
+    codes = None if by == "document" else counted.codes  # by document: the rows as they are
     n_rows = len(rows)
     low, high = _df_bounds(min_df, max_df, n_rows)
-    norms = np.array(nat.norms(), dtype=object)
-    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
-    stop = _stop_mask(list(norms), stop_words)
-    if stop is not None:
-        keep &= ~np.asarray(stop, dtype=bool)
+    norms, keep = _counted_norms(nat, words_only, stop_words)
     cand = np.flatnonzero(keep)
     cand = cand[np.argsort(np.asarray(nat.norm_ranks())[cand])]  # columns sorted by code point
     feature = np.full(len(norms), -1, dtype=np.int64)
     feature[cand] = np.arange(len(cand))
     indptr, indices, data = nat.unit_matrix(feature, len(cand), per_document)
-    x = sp.csr_matrix((len(indptr) - 1, len(cand)), dtype=np.int64)
-    x.data, x.indices, x.indptr = data, indices, indptr
-    x.has_sorted_indices = True
-    x.has_canonical_format = True
+    x = _csr_native(indptr, indices, data, (len(indptr) - 1, len(cand)))
     if codes is not None:
         ok = codes >= 0  # units (documents) without a row are left out
         group = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.int64), (codes[ok], np.flatnonzero(ok))),
@@ -664,12 +702,8 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
     Document and turn contexts on tokens not yet used come from each unit's form counts."""
     threads = threads_arg(threads)
     nat: Any = tokens._native if context == "window" else tokens._unit_counts(context == "document", threads)
-    norms = np.array(nat.norms(), dtype=object)
+    norms, keep = _counted_norms(nat, words_only, stop_words)
     counts = np.asarray(nat.norm_counts(), dtype=np.int64)
-    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
-    stop = _stop_mask(list(norms), stop_words)
-    if stop is not None:
-        keep &= ~np.asarray(stop, dtype=bool)
     feature = np.full(len(norms), -2, dtype=np.int64)  # -2: taken out of the stream
     cand = np.flatnonzero(keep & (counts > 0))
     # sorted by code point (ranked in Rust: no fixed-width string array of every form)
@@ -695,7 +729,7 @@ def _fcm_native(tokens: Tokens, context: str, count: str, window: int | None, w:
         # that weighted sums are exactly symmetric (the same two numbers added)
         indptr, indices, data = nat.fcm_window(feature, n, [float(x) for x in w], True, within == "document",
                                                threads, symmetric=not ordered)
-    m = _csr_native(indptr, indices, data.astype(dtype, copy=False), n)
+    m = _csr_native(indptr, indices, data.astype(dtype, copy=False), (n, n))
     return _fcm_of(m, names, margin, context, count, window, w, ordered, tri)
 
 
@@ -712,12 +746,12 @@ def _fcm_of(m: Any, names: np.ndarray, margin: np.ndarray, context: str, count: 
     return Fcm(m, names, margin, context, count, window if context == "window" else None, w, ordered, tri)
 
 
-def _csr_native(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int) -> Any:
+def _csr_native(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> Any:
     """A CSR matrix over the native arrays as they are (64-bit, canonical: sorted columns, no
     duplicates), without the copies scipy's constructor makes to shrink the index type."""
     from scipy import sparse as sp
 
-    m = sp.csr_matrix((n, n), dtype=data.dtype)
+    m = sp.csr_matrix(shape, dtype=data.dtype)
     m.data, m.indices, m.indptr = data, indices, indptr
     m.has_sorted_indices = True
     m.has_canonical_format = True
@@ -877,39 +911,18 @@ def _frequency_by_document(tokens: Tokens, by: Any, n: int | None, stop_words: A
     frequencies); None for an unknown ``by`` (the general path names it)."""
     from scipy import sparse as sp
 
-    corpus = tokens.corpus
-    n_docs = len(corpus)
-    per_document = by != "speaker"
-    if by is not None and (not isinstance(by, str) or (
-            per_document and by != "document" and (by in _BY_BUILTIN or by not in corpus.attributes.columns))):
+    counted = _counted_rows(tokens, by, False, threads)
+    if counted is None:
         return None
-    nat: Any = tokens._unit_counts(per_document, threads_arg(threads))
-    unit_doc = np.arange(n_docs, dtype=np.int64)
-    if by is None:
-        codes = np.zeros(n_docs, dtype=np.int64)
-        labels = pd.Index(["all"], dtype=object)
-    elif by == "document":
-        codes = np.arange(n_docs, dtype=np.int64)
-        labels = pd.Index(corpus.doc_ids, name="doc_id", dtype=object)
-    elif per_document:
-        codes_, uniques = pd.factorize(corpus.documents[by], sort=True)
-        codes = np.asarray(codes_, dtype=np.int64)
-        labels = pd.Index(uniques, name=by)
-    else:
-        # the speakers' rows of the general path, from the units' (document, turn) labels
-        unit_doc, unit_turn = (np.asarray(a, dtype=np.int64) for a in nat.unit_labels())
-        empty = np.zeros(0, dtype=np.int64)
-        codes, _, labels = _rows(tokens, _Stream(empty, empty, unit_doc, unit_turn), by, allow_turn=False)
-    norms = np.array(nat.norms(), dtype=object)
-    keep = np.asarray(nat.norm_is_word(), dtype=bool) if words_only else np.ones(len(norms), dtype=bool)
-    stop = _stop_mask(list(norms), stop_words)
-    if stop is not None:
-        keep &= ~np.asarray(stop, dtype=bool)
+    nat, per_document, codes, labels, unit_doc = (counted.nat, counted.per_document, counted.codes, counted.index,
+                                                  counted.unit_doc)
+    n_docs = len(tokens.corpus)
+    norms, keep = _counted_norms(nat, words_only, stop_words)
     # columns are norm ids: ids number the forms in order of first occurrence, the order
     # ties keep
     feature = np.where(keep, np.arange(len(norms), dtype=np.int64), -1)
     indptr, indices, data = nat.unit_matrix(feature, len(norms), per_document)
-    x = sp.csr_matrix((data, indices, indptr), shape=(len(codes), len(norms)))
+    x = _csr_native(indptr, indices, data, (len(codes), len(norms)))
     ok = codes >= 0
     group = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.int64), (codes[ok], np.flatnonzero(ok))),
                           shape=(len(labels), len(codes)))

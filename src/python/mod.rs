@@ -1498,6 +1498,23 @@ pub struct PyTermCounts {
     terms: Arc<TermCounts>,
 }
 
+impl PyTermCounts {
+    /// An error unless the counts are per document (`per_document`) or per unit, as asked.
+    fn check_per_document(&self, per_document: bool) -> PyResult<()> {
+        if per_document == self.terms.per_document() {
+            return Ok(());
+        }
+        let kind = if self.terms.per_document() {
+            "document"
+        } else {
+            "turn"
+        };
+        Err(PyValueError::new_err(format!(
+            "per_document: these counts are per {kind}"
+        )))
+    }
+}
+
 #[pymethods]
 impl PyTermCounts {
     /// Normalised forms, by norm id.
@@ -1538,16 +1555,7 @@ impl PyTermCounts {
         n: usize,
         per_document: bool,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        if per_document != self.terms.per_document() {
-            return Err(PyValueError::new_err(format!(
-                "per_document: these counts are per {}",
-                if self.terms.per_document() {
-                    "document"
-                } else {
-                    "turn"
-                }
-            )));
-        }
+        self.check_per_document(per_document)?;
         let map = feature_of_norm.as_slice()?.to_vec();
         let terms = Arc::clone(&self.terms);
         let m = run(py, None, move || {
@@ -1569,16 +1577,7 @@ impl PyTermCounts {
         boolean: bool,
         threads: Option<usize>,
     ) -> PyResult<Bound<'py, PyTuple>> {
-        if per_document != self.terms.per_document() {
-            return Err(PyValueError::new_err(format!(
-                "per_document: these counts are per {}",
-                if self.terms.per_document() {
-                    "document"
-                } else {
-                    "turn"
-                }
-            )));
-        }
+        self.check_per_document(per_document)?;
         let map = feature_of_norm.as_slice()?.to_vec();
         let terms = Arc::clone(&self.terms);
         let m = run(py, threads, || {

@@ -379,59 +379,13 @@ fn only_typographic(b: &[u8]) -> bool {
 /// at word boundaries: [`ascii_tokens_scalar`] with ‘ ’ as MidNumLet (they join letters to
 /// letters and digits to digits, as '.') and “ ” — as other punctuation (a token each).
 fn typographic_tokens(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) {
-    let n = b.len();
-    let class = |i: usize| -> (u8, usize) {
+    scalar_tokens(b, base, f, |i| {
         if b[i] < 0x80 {
             (CLASS[b[i] as usize], 1)
         } else {
             (typographic(b, i).unwrap_or(OTHER), 3)
         }
-    };
-    let mut i = 0;
-    while i < n {
-        let (c, len) = class(i);
-        match c {
-            SPACE => i += 1,
-            ALNUM_L | ALNUM_D | EXT => {
-                let start = i;
-                let mut last = c;
-                i += 1;
-                while i < n {
-                    let (d, dl) = class(i);
-                    match d {
-                        ALNUM_L | ALNUM_D | EXT => {
-                            last = d;
-                            i += 1;
-                        }
-                        MID_LETTER | MID_NUMLET | MID_NUM if i + dl < n => {
-                            let (next, _) = class(i + dl);
-                            let joins = match d {
-                                MID_LETTER => last == ALNUM_L && next == ALNUM_L,
-                                MID_NUMLET => {
-                                    (last == ALNUM_L && next == ALNUM_L)
-                                        || (last == ALNUM_D && next == ALNUM_D)
-                                }
-                                _ => last == ALNUM_D && next == ALNUM_D,
-                            };
-                            if joins {
-                                // `next` is a letter or digit: one byte
-                                last = next;
-                                i += dl + 1;
-                            } else {
-                                break;
-                            }
-                        }
-                        _ => break,
-                    }
-                }
-                f(base + start, base + i);
-            }
-            _ => {
-                f(base + i, base + i + len);
-                i += len;
-            }
-        }
-    }
+    })
 }
 
 /// Tokens of an all-ASCII slice that starts and ends at word boundaries: 64 bytes at a time
@@ -589,10 +543,24 @@ fn in_word(cur: &ClassMasks, before: &ClassMasks, after: &ClassMasks) -> u64 {
 /// Tokens of an all-ASCII slice that starts and ends at word boundaries, byte by byte.
 #[inline]
 fn ascii_tokens_scalar(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) {
+    scalar_tokens(b, base, f, |i| (CLASS[b[i] as usize], 1))
+}
+
+/// The word rules (WB5–WB13b) over a slice that starts and ends at word boundaries, character
+/// by character: `class(i)` gives the class of the character at byte `i` and its length in
+/// bytes.  Letters, digits and `_` are one byte (ASCII); other characters (typographic marks)
+/// are Mid* or Other.
+#[inline(always)]
+fn scalar_tokens(
+    b: &[u8],
+    base: usize,
+    f: &mut impl FnMut(usize, usize),
+    class: impl Fn(usize) -> (u8, usize),
+) {
     let n = b.len();
     let mut i = 0;
     while i < n {
-        let c = CLASS[b[i] as usize];
+        let (c, len) = class(i);
         match c {
             SPACE => i += 1,
             ALNUM_L | ALNUM_D | EXT => {
@@ -600,14 +568,14 @@ fn ascii_tokens_scalar(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) 
                 let mut last = c;
                 i += 1;
                 while i < n {
-                    let d = CLASS[b[i] as usize];
+                    let (d, dl) = class(i);
                     match d {
                         ALNUM_L | ALNUM_D | EXT => {
                             last = d;
                             i += 1;
                         }
-                        MID_LETTER | MID_NUMLET | MID_NUM if i + 1 < n => {
-                            let next = CLASS[b[i + 1] as usize];
+                        MID_LETTER | MID_NUMLET | MID_NUM if i + dl < n => {
+                            let (next, _) = class(i + dl);
                             let joins = match d {
                                 MID_LETTER => last == ALNUM_L && next == ALNUM_L,
                                 MID_NUMLET => {
@@ -617,8 +585,9 @@ fn ascii_tokens_scalar(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) 
                                 _ => last == ALNUM_D && next == ALNUM_D,
                             };
                             if joins {
+                                // `next` is a letter or digit: one byte
                                 last = next;
-                                i += 2;
+                                i += dl + 1;
                             } else {
                                 break;
                             }
@@ -629,8 +598,8 @@ fn ascii_tokens_scalar(b: &[u8], base: usize, f: &mut impl FnMut(usize, usize)) 
                 f(base + start, base + i);
             }
             _ => {
-                f(base + i, base + i + 1);
-                i += 1;
+                f(base + i, base + i + len);
+                i += len;
             }
         }
     }

@@ -792,19 +792,6 @@ mod tests {
         assert_eq!(counts[trust], 3);
     }
 
-    #[test]
-    fn same_result_with_one_thread() {
-        let c = corpus();
-        let many = Tokens::build(&c, Normalization::default());
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let one = pool.install(|| Tokens::build(&c, Normalization::default()));
-        assert_eq!(many.docs(), one.docs());
-        assert!(many.vocabulary().norms().eq(one.vocabulary().norms()));
-    }
-
     /// Per unit (document or active unit), the (norm, count) lists computed from token ids.
     fn counts_from_tokens(t: &Tokens, per_document: bool) -> Vec<Vec<(u32, u32)>> {
         let v = t.vocabulary();
@@ -894,17 +881,20 @@ mod tests {
         }
     }
 
+    /// The same tokens on one thread as on all, for a small corpus and for one of many batches
+    /// (merging overlaps tokenising there).
     #[test]
-    fn tokens_are_the_same_on_one_thread_over_many_batches() {
-        let c = big_corpus();
-        let many = Tokens::build(&c, Normalization::default());
+    fn same_result_with_one_thread() {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .build()
             .unwrap();
-        let one = pool.install(|| Tokens::build(&c, Normalization::default()));
-        assert_eq!(many.docs(), one.docs());
-        assert!(many.vocabulary().norms().eq(one.vocabulary().norms()));
-        assert!(many.docs().len() > 2 * 16 * rayon::current_num_threads());
+        for c in [corpus(), big_corpus()] {
+            let many = Tokens::build(&c, Normalization::default());
+            let one = pool.install(|| Tokens::build(&c, Normalization::default()));
+            assert_eq!(many.docs(), one.docs());
+            assert!(many.vocabulary().norms().eq(one.vocabulary().norms()));
+        }
+        assert!(big_corpus().len() > 2 * 16 * rayon::current_num_threads());
     }
 }
